@@ -1,0 +1,114 @@
+"""Accounts and API keys: creation, key issue and revocation, and the lookup behind every request."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from herald.accounts.models import Account, ApiKey
+from herald.db.base import utcnow
+from herald.errors import Conflict, InvalidInput, NotFound
+
+KEY_PREFIX = "hk_"
+# What listings show and ``herald keys revoke`` takes: "hk_" and the first 8 characters of the secret.
+SHOWN_PREFIX_LENGTH = len(KEY_PREFIX) + 8
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who a request acts for: the account behind a valid key."""
+
+    account_id: int
+    account_name: str
+    timezone: str
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    key: str
+    prefix: str
+    account_id: int
+
+
+def hash_key(key: str) -> str:
+    """Keys carry 240 random bits, so a plain SHA-256 is enough to store them (no slow KDF needed)."""
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_account(session: Session, *, name: str, timezone: str = "UTC") -> Account:
+    """Add an account; its name is unique. Runs in the caller's transaction."""
+    name = name.strip()
+    if not name:
+        raise InvalidInput("account name must not be empty")
+    try:
+        ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise InvalidInput(f"unknown time zone: {timezone}") from exc
+    if session.scalar(select(Account.id).where(Account.name == name)) is not None:
+        raise Conflict(f"an account named {name!r} exists already")
+    account = Account(name=name, timezone=timezone)
+    session.add(account)
+    session.flush()
+    return account
+
+
+def find_account(session: Session, *, name: str) -> Account:
+    account = session.scalar(select(Account).where(Account.name == name))
+    if account is None:
+        raise NotFound(f"no account named {name!r}")
+    return account
+
+
+def issue_key(session: Session, *, account_id: int) -> IssuedKey:
+    """Make a new key for the account; the clear key exists only in the return value.
+
+    Keys use URL-safe characters only, since ExpertSender clients paste them unencoded into query strings.
+    """
+    key = KEY_PREFIX + secrets.token_urlsafe(30)
+    prefix = key[:SHOWN_PREFIX_LENGTH]
+    session.add(ApiKey(account_id=account_id, prefix=prefix, key_hash=hash_key(key)))
+    session.flush()
+    return IssuedKey(key=key, prefix=prefix, account_id=account_id)
+
+
+def revoke_key(session: Session, *, prefix: str) -> int:
+    """Revoke the one live key starting with ``prefix``; refuses an ambiguous or unknown prefix."""
+    if len(prefix) < len(KEY_PREFIX) + 4:
+        raise InvalidInput("give at least the first 7 characters of the key")
+    lookup = prefix[:SHOWN_PREFIX_LENGTH]
+    candidates = (
+        session.scalars(select(ApiKey).where(ApiKey.prefix == lookup, ApiKey.revoked_at.is_(None))).all()
+        if len(prefix) >= SHOWN_PREFIX_LENGTH
+        else session.scalars(
+            select(ApiKey).where(ApiKey.prefix.startswith(prefix), ApiKey.revoked_at.is_(None))
+        ).all()
+    )
+    if not candidates:
+        raise NotFound(f"no live key starts with {prefix!r}")
+    if len(candidates) > 1:
+        raise Conflict(f"{len(candidates)} keys start with {prefix!r}; give more characters")
+    candidates[0].revoked_at = utcnow()
+    return candidates[0].id
+
+
+def authenticate(session: Session, *, key: str) -> Principal | None:
+    """The account behind a live key, or None; never raises for a malformed key."""
+    if not key.startswith(KEY_PREFIX) or len(key) > 200:
+        return None
+    row = session.execute(
+        select(Account.id, Account.name, Account.timezone)
+        .join(ApiKey, ApiKey.account_id == Account.id)
+        .where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))
+    ).first()
+    if row is None:
+        return None
+    return Principal(account_id=row.id, account_name=row.name, timezone=row.timezone)
+
+
+def count_accounts(session: Session) -> int:
+    return len(session.scalars(select(Account.id).limit(1)).all())

@@ -1,0 +1,44 @@
+"""What every HTTP dialect shares: settings, the database, and the API-key lookup."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from dataclasses import dataclass
+
+from herald.accounts import service as accounts_service
+from herald.accounts.service import Principal
+from herald.db.engine import Database
+from herald.settings import Settings
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    database: Database
+
+    def principal_for_key(self, key: str | None) -> Principal | None:
+        """The account behind ``key``; None when it is missing, malformed, unknown or revoked."""
+        if not key:
+            return None
+        with self.database.read() as session:
+            return accounts_service.authenticate(session, key=key)
+
+
+def key_from_authorization(header: str | None) -> str | None:
+    """The API key in ``Authorization: Bearer KEY`` or ``Basic base64(anything:KEY)``."""
+    if not header:
+        return None
+    scheme, _, value = header.strip().partition(" ")
+    scheme = scheme.lower()
+    value = value.strip()
+    if scheme == "bearer":
+        return value or None
+    if scheme == "basic":
+        try:
+            decoded = base64.b64decode(value, validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            return None
+        _, sep, password = decoded.partition(":")
+        return password if sep and password else None
+    return None

@@ -1,0 +1,7 @@
+"""Every router of the native API, in the order they appear in the docs."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+ALL: list[APIRouter] = []

@@ -1,0 +1,102 @@
+"""Engines and transactions: the one seam where SQLite and PostgreSQL differ in how they are driven.
+
+Every entry point (request, CLI command, job) runs in exactly one transaction opened here and committed
+before its answer leaves. On SQLite a write transaction starts with ``BEGIN IMMEDIATE`` so that two writers
+queue on the busy timeout instead of failing when a read lock would have to be upgraded; reads use a
+separate engine whose transactions start deferred and never block writers (WAL).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+from herald.settings import Settings
+
+SQLITE_BUSY_TIMEOUT_MS = 30_000
+
+
+def _sqlite_engine(url: str, *, begin: str, pool_size: int) -> Engine:
+    engine = create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+    )
+
+    @event.listens_for(engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        # Take transaction control from the driver so BEGIN is ours to choose.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode survives any process crash (kill -9); only a power cut can lose the last commit.
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA cache_size=-65536")
+        cursor.execute("PRAGMA temp_store=MEMORY")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql(begin)
+
+    return engine
+
+
+@dataclass
+class Database:
+    """The write and read engines of one database, and the transactions every entry point uses."""
+
+    writer: Engine
+    reader: Engine
+
+    @property
+    def dialect(self) -> str:
+        return self.writer.dialect.name
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One read-write transaction, committed when the block ends without an exception."""
+        with Session(self.writer, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """One read-only transaction, always rolled back."""
+        with Session(self.reader, expire_on_commit=False) as session, session.begin():
+            yield session
+
+    def session_factory(self) -> sessionmaker[Session]:
+        return sessionmaker(self.writer, expire_on_commit=False)
+
+    def dispose(self) -> None:
+        self.writer.dispose()
+        if self.reader is not self.writer:
+            self.reader.dispose()
+
+
+def connect(settings: Settings) -> Database:
+    """Open the configured database; the SQLite file's folder is created when missing."""
+    url = settings.sqlalchemy_url
+    if settings.is_sqlite:
+        path = settings.sqlite_path()
+        if path is not None:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        writer = _sqlite_engine(url, begin="BEGIN IMMEDIATE", pool_size=settings.database_pool_size)
+        reader = _sqlite_engine(url, begin="BEGIN", pool_size=settings.database_pool_size)
+        return Database(writer=writer, reader=reader)
+    engine = create_engine(
+        url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_pool_size,
+        pool_pre_ping=True,
+    )
+    return Database(writer=engine, reader=engine)

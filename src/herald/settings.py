@@ -1,0 +1,53 @@
+"""Herald's configuration: one tree, read from the environment once and passed down.
+
+Domain code never reads the environment; the CLI and the app factory build a ``Settings`` and hand it on.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_DATABASE_URL = "sqlite:///./var/herald.db"
+
+
+class Settings(BaseSettings):
+    """Every knob Herald has, with the defaults a newcomer needs (SQLite under ``./var``)."""
+
+    model_config = SettingsConfigDict(env_prefix="HERALD_", extra="ignore")
+
+    database_url: str = Field(
+        default=DEFAULT_DATABASE_URL,
+        description="SQLAlchemy URL; sqlite:///path (default) or postgresql://user@host/db.",
+    )
+    database_pool_size: int = Field(default=10, ge=1)
+    log_level: str = Field(default="info")
+    public_base_url: str | None = Field(
+        default=None, description="How clients reach this server; printed with a new API key."
+    )
+
+    @cached_property
+    def sqlalchemy_url(self) -> str:
+        """The URL with the driver Herald uses spelled out (psycopg 3 for PostgreSQL)."""
+        url = self.database_url
+        for prefix in ("postgresql://", "postgres://"):
+            if url.startswith(prefix):
+                return "postgresql+psycopg://" + url[len(prefix) :]
+        return url
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.sqlalchemy_url.startswith("sqlite")
+
+    def sqlite_path(self) -> Path | None:
+        """The database file, so the CLI can create its folder; None for in-memory or PostgreSQL."""
+        if not self.is_sqlite:
+            return None
+        path = self.sqlalchemy_url.split(":///", 1)[1] if ":///" in self.sqlalchemy_url else ""
+        path = path.split("?", 1)[0]
+        if not path or path == ":memory:":
+            return None
+        return Path(path)

@@ -4,4 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from herald.api.native import interactions
+
 ALL: list[APIRouter] = []
+ALL.append(interactions.router)

@@ -1,0 +1,89 @@
+"""Wire to command for the SenderGuide interaction-data report, with the vendor's error texts.
+
+The checks run in a fixed order and the first failure is the answer (NOTES.md: one problem per response),
+except that all missing keys are named together.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+import orjson
+
+from herald.interactions.schemas import ReportQuery
+from herald.interactions.types import ALL_TYPES, InteractionType
+
+REQUIRED_KEYS = ("interactionType", "fromDate", "toDate", "order")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_INTEGER = re.compile(r"^\s*[+-]?\d+\s*$")
+MAX_PAGE = 10**12
+
+
+class ReportRequestError(ValueError):
+    """A malformed report request; ``status`` is the sentence the client sees."""
+
+    def __init__(self, status: str) -> None:
+        super().__init__(status)
+        self.status = status
+
+
+def _page_number(value: Any) -> int:
+    if value is None:
+        return 1
+    if isinstance(value, bool):
+        raise ReportRequestError("pageNumber is not numeric")
+    if isinstance(value, float):
+        if not value.is_integer():
+            raise ReportRequestError("pageNumber must be a whole number")
+        value = int(value)
+    elif isinstance(value, str):
+        if not _INTEGER.match(value):
+            raise ReportRequestError("pageNumber is not numeric")
+        value = int(value)
+    elif not isinstance(value, int):
+        raise ReportRequestError("pageNumber is not numeric")
+    if value < 1:
+        raise ReportRequestError("pageNumber must be 1 or more")
+    return min(int(value), MAX_PAGE)
+
+
+def _day(name: str, value: Any) -> date:
+    if isinstance(value, str) and _DATE.match(value):
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ReportRequestError(f"{name} is not a valid date (yyyy-mm-dd)")
+
+
+def report_query(body: bytes) -> ReportQuery:
+    """Parse and check a report request body; raises ReportRequestError with the vendor-style text."""
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError:
+        raise ReportRequestError("request body is not valid JSON") from None
+    if not isinstance(data, dict):
+        raise ReportRequestError("request body is not valid JSON")
+    missing = [key for key in REQUIRED_KEYS if data.get(key) is None or data.get(key) == ""]
+    if missing:
+        raise ReportRequestError(", ".join(f"{key} is required" for key in missing))
+    page = _page_number(data.get("pageNumber"))
+    from_date = _day("fromDate", data["fromDate"])
+    to_date = _day("toDate", data["toDate"])
+    order = data["order"]
+    if not isinstance(order, str) or order.strip().lower() not in ("asc", "desc"):
+        raise ReportRequestError('order must be "asc" or "desc"')
+    kind = data["interactionType"]
+    if not isinstance(kind, str) or kind.strip().lower() not in ALL_TYPES:
+        raise ReportRequestError(f"interactionType is not valid; valid values: {', '.join(ALL_TYPES)}")
+    if from_date > to_date:
+        raise ReportRequestError("fromDate is after toDate")
+    return ReportQuery(
+        interaction_type=InteractionType(kind.strip().lower()),
+        from_date=from_date,
+        to_date=to_date,
+        page=page,
+        descending=order.strip().lower() == "desc",
+    )

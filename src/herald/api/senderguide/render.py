@@ -1,0 +1,57 @@
+"""View to bytes for the SenderGuide dialect: the report page and the error envelope."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from functools import lru_cache
+from zoneinfo import ZoneInfo
+
+import orjson
+
+from herald.interactions.schemas import ReportPage
+
+JSON = "application/json"
+
+
+@lru_cache(maxsize=64)
+def _zone(name: str) -> ZoneInfo:
+    return ZoneInfo(name)
+
+
+def local_time(epoch_s: int, timezone: str) -> str:
+    """``YYYY-MM-DD HH:MM:SS`` in the account's zone, as SenderGuide shows dates."""
+    if timezone == "UTC":
+        return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(epoch_s))
+    return datetime.fromtimestamp(epoch_s, _zone(timezone)).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def report_page(page: ReportPage, *, message_id: int) -> bytes:
+    tz = page.timezone
+    kind = page.interaction_type
+    data = [
+        {
+            "contact_id": row.contact_id,
+            "contact_email": row.contact_email or "",
+            "send_date": local_time(row.send_s, tz) if row.send_s is not None else None,
+            "interaction_type": kind,
+            "interaction_date": local_time(row.occurred_s, tz),
+            "message_id": message_id,
+            "page_number": page.page,
+        }
+        for row in page.rows
+    ]
+    return orjson.dumps(
+        {
+            "result": "success",
+            "page_size": page.page_size,
+            "total_pages": page.total_pages,
+            "total_rows": page.total_rows,
+            "data": data,
+        }
+    )
+
+
+def report_error(code: int, status: str) -> bytes:
+    """The 3.0 envelope: ``{"result":"error","status":"<what is wrong>","code":400}``."""
+    return orjson.dumps({"result": "error", "status": status, "code": code})

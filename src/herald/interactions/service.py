@@ -1,0 +1,272 @@
+"""The ledger's behaviour: append events (with their counters), list them, and page the report."""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session
+
+from herald.db import dialect
+from herald.db.base import utcnow
+from herald.errors import NotFound
+from herald.interactions import repository
+from herald.interactions.models import BLOCK_IDS, BUCKET_SECONDS, Interaction
+from herald.interactions.schemas import (
+    IngestResult,
+    InteractionFilter,
+    InteractionView,
+    NewInteraction,
+    Rejection,
+    ReportPage,
+    ReportQuery,
+    ReportRow,
+)
+from herald.interactions.types import InteractionType
+
+REPORT_PAGE_SIZE = 100
+
+
+def record(
+    session: Session, *, account_id: int, events: Sequence[NewInteraction], rejected: Sequence[Rejection] = ()
+) -> IngestResult:
+    """Append events to the ledger with their counters and first-send times, in the caller's transaction.
+
+    Idempotent per ``event_id``: an id seen before (in the ledger or earlier in the batch) counts as a
+    duplicate and is stored once. Events naming another account's message or contact are rejected.
+    Writers of one account are serialized, so ingest ids become visible in order (see ``serialize_writers``).
+    """
+    result = IngestResult(rejected=list(rejected))
+    if not events:
+        return result
+    dialect.serialize_writers(session, scope="ingest", key=account_id)
+    messages = repository.messages_of_account(
+        session, account_id=account_id, ids=(e.message_id for e in events)
+    )
+    contacts = repository.contacts_of_account(
+        session, account_id=account_id, ids=(e.contact_id for e in events)
+    )
+    seen = repository.existing_event_ids(
+        session, account_id=account_id, event_ids=(e.event_id for e in events if e.event_id is not None)
+    )
+    accepted: list[NewInteraction] = []
+    for event in events:
+        if event.message_id not in messages:
+            result.rejected.append(Rejection(event.index, f"message_id {event.message_id} not found"))
+        elif event.contact_id not in contacts:
+            result.rejected.append(Rejection(event.index, f"contact_id {event.contact_id} not found"))
+        elif event.event_id is not None and event.event_id in seen:
+            result.duplicates += 1
+        else:
+            if event.event_id is not None:
+                seen.add(event.event_id)
+            accepted.append(event)
+    result.rejected.sort(key=lambda r: r.index)
+    now = utcnow()
+    rows: list[dict[str, Any]] = []
+    for event in accepted:
+        email, phone = contacts[event.contact_id]
+        rows.append(
+            {
+                "account_id": account_id,
+                "message_id": event.message_id,
+                "contact_id": event.contact_id,
+                "contact_email": email,
+                "contact_phone": phone,
+                "type": event.type.value,
+                "occurred_at": event.occurred_at,
+                "occurred_s": int(event.occurred_at.timestamp() // 1),
+                "event_id": event.event_id,
+                "metadata": event.metadata,
+                "recorded_at": now,
+            }
+        )
+    ids = repository.append(session, rows)
+    _count(session, rows, ids)
+    result.recorded = len(ids)
+    result.ids = ids
+    return result
+
+
+def _count(session: Session, rows: Sequence[dict[str, Any]], ids: Sequence[int]) -> None:
+    buckets: Counter[tuple[int, str, int]] = Counter()
+    cells: Counter[tuple[int, str, int, int]] = Counter()
+    first: dict[tuple[int, int], int] = {}
+    for row, row_id in zip(rows, ids, strict=True):
+        second = row["occurred_s"]
+        buckets[(row["message_id"], row["type"], second - second % BUCKET_SECONDS)] += 1
+        cells[(row["message_id"], row["type"], second, row_id // BLOCK_IDS)] += 1
+        if row["type"] == InteractionType.SENDS:
+            key = (row["message_id"], row["contact_id"])
+            if key not in first or second < first[key]:
+                first[key] = second
+    repository.add_counts(
+        session,
+        coarse_rows=[{"message_id": m, "type": t, "bucket_s": b, "n": n} for (m, t, b), n in buckets.items()],
+        fine_rows=[
+            {"message_id": m, "type": t, "second_s": s, "block": k, "n": n}
+            for (m, t, s, k), n in cells.items()
+        ],
+    )
+    repository.keep_first_sends(
+        session, [{"message_id": m, "contact_id": c, "first_send_s": s} for (m, c), s in first.items()]
+    )
+
+
+def list_interactions(
+    session: Session, *, account_id: int, where: InteractionFilter, after_id: int | None, limit: int
+) -> list[InteractionView]:
+    """Up to ``limit + 1`` rows in ingest order after ``after_id`` (one extra tells a next page exists)."""
+    rows = repository.list_after(session, account_id=account_id, where=where, after_id=after_id, limit=limit)
+    return [_view(row[0]) for row in rows]
+
+
+def _view(row: Interaction) -> InteractionView:
+    return InteractionView(
+        id=row.id,
+        message_id=row.message_id,
+        contact_id=row.contact_id,
+        contact_email=row.contact_email,
+        contact_phone=row.contact_phone,
+        type=row.type,
+        occurred_at=row.occurred_at,
+        event_id=row.event_id,
+        metadata=row.meta,
+        recorded_at=row.recorded_at,
+    )
+
+
+def day_bounds(first: date, last: date, timezone: str) -> tuple[int, int]:
+    """Epoch seconds of [start of ``first``, start of the day after ``last``) in ``timezone``."""
+    zone = ZoneInfo(timezone)
+    lo = datetime.combine(first, time(0), tzinfo=zone).astimezone(UTC)
+    hi = (
+        datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
+        if last < date.max
+        else None
+    )
+    lo_s = int(lo.timestamp())
+    hi_s = int(hi.timestamp()) if hi is not None else 253402300800
+    return lo_s, hi_s
+
+
+def report_page(
+    session: Session, *, account_id: int, timezone: str, message_id: int, query: ReportQuery
+) -> ReportPage:
+    """One page of a message's interactions of one type, in (interaction second, id) order.
+
+    Totals come from the counters and the page's first row is found by a seek, so every page costs about
+    the same whatever its number. Read-only. Raises NotFound for a message of another account.
+    """
+    if not repository.messages_of_account(session, account_id=account_id, ids=[message_id]):
+        raise NotFound("message not found")
+    lo, hi = day_bounds(query.from_date, query.to_date, timezone)
+    kind = query.interaction_type.value
+    parts = _parts(lo, hi)
+    sizes = [
+        (repository.sum_coarse if coarse else repository.sum_fine)(
+            session, message_id=message_id, kind=kind, lo=a, hi=b
+        )
+        for a, b, coarse in parts
+    ]
+    total = sum(sizes)
+    skip = (query.page - 1) * REPORT_PAGE_SIZE
+    rows: list[ReportRow] = []
+    if skip < total:
+        rows = _seek_page(
+            session,
+            message_id=message_id,
+            kind=kind,
+            parts=parts,
+            sizes=sizes,
+            skip=skip,
+            lo=lo,
+            hi=hi,
+            descending=query.descending,
+        )
+    return ReportPage(
+        rows=rows,
+        interaction_type=kind,
+        page=query.page,
+        page_size=REPORT_PAGE_SIZE,
+        total_rows=total,
+        timezone=timezone,
+    )
+
+
+def _parts(lo: int, hi: int) -> list[tuple[int, int, bool]]:
+    """Split [lo, hi) into an unaligned head, whole buckets, and an unaligned tail (True = whole buckets)."""
+    inner_lo = -(-lo // BUCKET_SECONDS) * BUCKET_SECONDS
+    inner_hi = hi // BUCKET_SECONDS * BUCKET_SECONDS
+    if inner_lo >= inner_hi:
+        return [(lo, hi, False)]
+    parts = [(lo, inner_lo, False), (inner_lo, inner_hi, True), (inner_hi, hi, False)]
+    return [p for p in parts if p[0] < p[1]]
+
+
+def _seek_page(
+    session: Session,
+    *,
+    message_id: int,
+    kind: str,
+    parts: list[tuple[int, int, bool]],
+    sizes: list[int],
+    skip: int,
+    lo: int,
+    hi: int,
+    descending: bool,
+) -> list[ReportRow]:
+    ordered = list(zip(parts, sizes, strict=True))
+    if descending:
+        ordered.reverse()
+    for (a, b, coarse), size in ordered:
+        if skip >= size:
+            skip -= size
+            continue
+        if coarse:
+            found = repository.locate_bucket(
+                session, message_id=message_id, kind=kind, lo=a, hi=b, skip=skip, descending=descending
+            )
+            if found is None:
+                return []
+            bucket, before = found
+            a, b, skip = bucket, bucket + BUCKET_SECONDS, skip - before
+        cell = repository.locate_cell(
+            session, message_id=message_id, kind=kind, lo=a, hi=b, skip=skip, descending=descending
+        )
+        if cell is None:
+            return []
+        second, block, before = cell
+        raw = repository.rows_from_cell(
+            session,
+            message_id=message_id,
+            kind=kind,
+            second=second,
+            block=block,
+            skip=skip - before,
+            bound=lo if descending else hi,
+            count=REPORT_PAGE_SIZE,
+            descending=descending,
+        )
+        sends = repository.first_send_seconds(
+            session, message_id=message_id, contact_ids=(r.contact_id for r in raw)
+        )
+        return [
+            ReportRow(
+                id=int(r.id),
+                contact_id=int(r.contact_id),
+                contact_email=r.contact_email,
+                occurred_s=int(r.occurred_s),
+                send_s=sends.get(int(r.contact_id)),
+            )
+            for r in raw
+        ]
+    return []
+
+
+def rebuild_counters(session: Session, *, message_id: int) -> None:
+    """Recompute one message's counters from its ledger rows (after a bulk load or to repair)."""
+    repository.rebuild_derived(session, message_id=message_id)

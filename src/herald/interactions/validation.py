@@ -1,0 +1,92 @@
+"""Per-row validation of events produced elsewhere: a bad row is rejected alone, with its reason."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from herald.interactions.schemas import MAX_EVENT_ID_LENGTH, NewInteraction, Rejection
+from herald.interactions.types import ALL_TYPES, InteractionType
+
+_STRING_METADATA = ("url", "text", "reason", "user_agent", "ip", "provider_message_id")
+_BOUNCE_TYPES = ("hard", "soft")
+MAX_METADATA_KEYS = 50
+
+
+def _positive_int(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0 or value > 2**62:
+        return None
+    return value
+
+
+def parse_occurred_at(value: Any) -> datetime | None:
+    """An RFC 3339 timestamp with an explicit offset, as UTC; None when it is anything else."""
+    if not isinstance(value, str) or not 10 < len(value) <= 40:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if parsed.tzinfo is None or parsed.utcoffset() is None:
+        return None
+    return parsed.astimezone(UTC)
+
+
+def _metadata_problem(metadata: dict[str, Any]) -> str | None:
+    if len(metadata) > MAX_METADATA_KEYS:
+        return f"metadata has more than {MAX_METADATA_KEYS} keys"
+    for key in _STRING_METADATA:
+        if key in metadata and metadata[key] is not None and not isinstance(metadata[key], str):
+            return f"metadata.{key} must be a string"
+    bounce_type = metadata.get("bounce_type")
+    if bounce_type is not None and bounce_type not in _BOUNCE_TYPES:
+        return 'metadata.bounce_type must be "hard" or "soft"'
+    error_code = metadata.get("error_code")
+    if error_code is not None and (isinstance(error_code, bool) or not isinstance(error_code, str | int)):
+        return "metadata.error_code must be a string or an integer"
+    return None
+
+
+def validate_row(index: int, raw: Any) -> NewInteraction | Rejection:
+    """Check one row of ``POST /v1/interactions``; the first problem found is its reason."""
+    if not isinstance(raw, dict):
+        return Rejection(index, "each interaction must be a JSON object")
+    unknown = sorted(set(raw) - {"message_id", "contact_id", "type", "occurred_at", "event_id", "metadata"})
+    if unknown:
+        return Rejection(index, f"unknown field: {unknown[0]}")
+    message_id = _positive_int(raw.get("message_id"))
+    if message_id is None:
+        return Rejection(index, "message_id is required and must be a positive integer")
+    contact_id = _positive_int(raw.get("contact_id"))
+    if contact_id is None:
+        return Rejection(index, "contact_id is required and must be a positive integer")
+    kind = raw.get("type")
+    if not isinstance(kind, str) or kind.lower() not in ALL_TYPES:
+        return Rejection(index, f"type must be one of: {', '.join(ALL_TYPES)}")
+    occurred_at = parse_occurred_at(raw.get("occurred_at"))
+    if occurred_at is None:
+        return Rejection(index, "occurred_at is required, as RFC 3339 with an offset (2024-05-15T20:04:59Z)")
+    event_id = raw.get("event_id")
+    if event_id is not None and (
+        not isinstance(event_id, str) or not event_id or len(event_id) > MAX_EVENT_ID_LENGTH
+    ):
+        return Rejection(
+            index, f"event_id must be a non-empty string of at most {MAX_EVENT_ID_LENGTH} characters"
+        )
+    metadata = raw.get("metadata")
+    if metadata is None:
+        metadata = {}
+    if not isinstance(metadata, dict):
+        return Rejection(index, "metadata must be a JSON object")
+    problem = _metadata_problem(metadata)
+    if problem:
+        return Rejection(index, problem)
+    return NewInteraction(
+        index=index,
+        message_id=message_id,
+        contact_id=contact_id,
+        type=InteractionType(kind.lower()),
+        occurred_at=occurred_at,
+        event_id=event_id,
+        metadata=metadata,
+    )

@@ -56,9 +56,7 @@ def decode_cursor(cursor: str | None) -> int | None:
     return after
 
 
-def page_of(
-    rows: Sequence[T], *, limit: int, key: Callable[[T], int], view: Callable[[T], R]
-) -> Page[R]:
+def page_of(rows: Sequence[T], *, limit: int, key: Callable[[T], int], view: Callable[[T], R]) -> Page[R]:
     """Build a page from ``limit + 1`` fetched rows: the extra row only says that another page exists."""
     more = len(rows) > limit
     shown = rows[:limit]

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from herald.api.native import contacts as contacts_api
 from herald.api.native import interactions
+from herald.api.native import lists as lists_api
+from herald.api.native import messages as messages_api
+from herald.api.native import segments as segments_api
+from herald.api.native import suppressions as suppressions_api
 
 ALL: list[APIRouter] = []
 ALL.append(interactions.router)
+ALL.append(messages_api.router)
+ALL.append(contacts_api.router)
+ALL.append(lists_api.router)
+ALL.append(segments_api.router)
+ALL.append(suppressions_api.router)

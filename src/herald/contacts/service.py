@@ -39,6 +39,8 @@ from herald.contacts.schemas import (
 )
 from herald.db.base import utcnow
 from herald.errors import Conflict, FieldProblem, InvalidInput, NotFound
+from herald.messages import service as messages_service
+from herald.messages.schemas import TargetKind
 
 MAX_IDS_NAMED = 50
 
@@ -211,7 +213,7 @@ def rename_list(session: Session, *, account_id: int, list_id: int, name: str) -
 
 
 def delete_list(session: Session, *, account_id: int, list_id: int) -> None:
-    """Delete a list and its memberships (never the contacts). Conflict while a segment refers to it."""
+    """Delete a list and its memberships (not the contacts). Conflict while a segment or message uses it."""
     _load_list(session, account_id=account_id, list_id=list_id)
     users = [
         segment.id
@@ -220,6 +222,9 @@ def delete_list(session: Session, *, account_id: int, list_id: int) -> None:
     ]
     if users:
         raise Conflict(f"segments {_named_ids(users)} refer to list {list_id}; change them first")
+    messages_service.ensure_not_targeted(
+        session, account_id=account_id, kind=TargetKind.LIST, target_id=list_id
+    )
     repository.delete_list(session, account_id=account_id, list_id=list_id)
 
 
@@ -353,7 +358,11 @@ def update_segment(session: Session, *, account_id: int, segment_id: int, patch:
 
 
 def delete_segment(session: Session, *, account_id: int, segment_id: int) -> None:
+    """Delete a segment. Conflict while a live message targets or excludes it."""
     _load_segment(session, account_id=account_id, segment_id=segment_id)
+    messages_service.ensure_not_targeted(
+        session, account_id=account_id, kind=TargetKind.SEGMENT, target_id=segment_id
+    )
     repository.delete_segment(session, account_id=account_id, segment_id=segment_id)
 
 

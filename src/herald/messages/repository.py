@@ -236,3 +236,20 @@ def first_send_seconds(
             if seconds is not None:
                 result[message_id] = int(seconds)
     return result
+
+
+def messages_targeting(session: Session, *, account_id: int, kind: TargetKind, target_id: int) -> list[int]:
+    """Ids of the account's live (not Deleted) messages that target or exclude this list or segment."""
+    return list(
+        session.scalars(
+            select(Message.id)
+            .join(MessageTarget, MessageTarget.message_id == Message.id)
+            .where(
+                Message.account_id == account_id,
+                Message.status != MessageStatus.DELETED.value,
+                MessageTarget.kind == kind.value,
+                MessageTarget.target_id == target_id,
+            )
+            .order_by(Message.id)
+        )
+    )

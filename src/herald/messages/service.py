@@ -417,3 +417,14 @@ def sms_message_detail(session: Session, *, account_id: int, message_id: int) ->
         ),
         status=MessageStatus(message.status),
     )
+
+
+def ensure_not_targeted(session: Session, *, account_id: int, kind: TargetKind, target_id: int) -> None:
+    """Refuse (Conflict) to let a list or segment go while a live message targets or excludes it.
+
+    A Deleted message no longer counts, so deleting the message first frees its lists and segments.
+    """
+    users = repository.messages_targeting(session, account_id=account_id, kind=kind, target_id=target_id)
+    if users:
+        shown = ", ".join(str(u) for u in users[:10]) + (" ..." if len(users) > 10 else "")
+        raise Conflict(f"messages {shown} use {kind.value} {target_id}; change or delete them first")

@@ -181,3 +181,35 @@ def test_lists_page_with_their_member_counts(
             break
     assert [row["id"] for row in seen] == [row["id"] for row in created]
     assert [row["member_count"] for row in seen] == [0, 0, 0, 1, 0]
+
+
+def test_a_list_or_segment_a_live_message_uses_cannot_be_deleted_until_the_message_is(
+    client: TestClient, tenant: TenantKey
+) -> None:
+    target = client.post("/v1/lists", json={"name": "buyers"}, headers=tenant.bearer).json()["id"]
+    segment = client.post(
+        "/v1/segments",
+        json={
+            "name": "vip",
+            "match": "all",
+            "conditions": [{"attribute": "tier", "op": "eq", "value": "gold"}],
+        },
+        headers=tenant.bearer,
+    ).json()["id"]
+    message = client.post(
+        "/v1/messages",
+        json={
+            "channel": "email",
+            "type": "Newsletter",
+            "list_ids": [target],
+            "excluded_segment_ids": [segment],
+        },
+        headers=tenant.bearer,
+    ).json()["id"]
+    refused = client.delete(f"/v1/lists/{target}", headers=tenant.bearer)
+    assert refused.status_code == 409
+    assert f"messages {message} use list {target}" in refused.json()["detail"]
+    assert client.delete(f"/v1/segments/{segment}", headers=tenant.bearer).status_code == 409
+    assert client.delete(f"/v1/messages/{message}", headers=tenant.bearer).status_code == 204
+    assert client.delete(f"/v1/lists/{target}", headers=tenant.bearer).status_code == 204
+    assert client.delete(f"/v1/segments/{segment}", headers=tenant.bearer).status_code == 204

@@ -4,11 +4,27 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from datetime import UTC
 from typing import Any
 
-from sqlalchemy import Table, func, text
+import orjson
+from sqlalchemy import (
+    JSON,
+    ColumnElement,
+    Select,
+    String,
+    Table,
+    any_,
+    bindparam,
+    func,
+    literal_column,
+    select,
+    text,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
+
+from herald.db.base import UTCDateTime
 
 
 def _insert(session: Session, table: Table) -> Any:
@@ -17,40 +33,109 @@ def _insert(session: Session, table: Table) -> Any:
     return sqlite.insert(table)
 
 
+def _placeholder(session: Session) -> str:
+    return "%s" if is_postgresql(session) else "?"
+
+
 def add_to_counters(
-    session: Session, table: Table, *, keys: Sequence[str], column: str, rows: Sequence[dict[str, Any]]
+    session: Session, table: Table, *, keys: Sequence[str], column: str, rows: Sequence[tuple[Any, ...]]
 ) -> None:
-    """Add ``rows[column]`` to existing counters keyed by ``keys``, creating missing ones (one statement).
+    """Add the last value of each row to the counter keyed by the others, creating missing counters.
 
     Rows are sorted by key so that concurrent PostgreSQL transactions lock counter rows in the same order
-    and cannot deadlock.
+    and cannot deadlock. Sent straight to the driver: this runs for every ingested batch.
     """
     if not rows:
         return
-    ordered = sorted(rows, key=lambda row: tuple(row[k] for k in keys))
-    stmt = _insert(session, table)
-    stmt = stmt.on_conflict_do_update(
-        index_elements=list(keys),
-        set_={column: table.c[column] + stmt.excluded[column]},
+    names = [*keys, column]
+    mark = _placeholder(session)
+    target = f'"{table.name}".{column}'
+    statement = (
+        f'INSERT INTO "{table.name}" ({", ".join(names)}) VALUES ({", ".join([mark] * len(names))}) '  # noqa: S608
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET {column} = {target} + excluded.{column}"
     )
-    session.execute(stmt, ordered)
+    session.connection().exec_driver_sql(statement, sorted(rows))
+
+
+def _json_text(value: Any) -> Any:
+    return None if value is None else orjson.dumps(value).decode()
+
+
+def _sqlite_datetime(value: Any) -> Any:
+    """The text SQLAlchemy stores for a UTC datetime on SQLite (always with microseconds, so that text
+    comparisons in SQL order correctly)."""
+    if value is None:
+        return None
+    text_value: str = value.isoformat(sep=" ", timespec="microseconds")
+    if text_value.endswith("+00:00"):
+        return text_value[:-6]
+    return value.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
+
+
+def _converters(table: Table, columns: Sequence[str], *, postgres: bool) -> list[Any]:
+    found: list[Any] = []
+    for name in columns:
+        column_type = table.c[name].type
+        if isinstance(column_type, JSON):
+            found.append(_json_text)
+        elif isinstance(column_type, UTCDateTime) and not postgres:
+            found.append(_sqlite_datetime)
+        else:
+            found.append(None)
+    return found
+
+
+def _driver_rows(
+    table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]], *, postgres: bool
+) -> list[tuple[Any, ...]]:
+    converters = _converters(table, columns, postgres=postgres)
+    if not any(converters):
+        return list(rows)
+    pairs = [(index, convert) for index, convert in enumerate(converters) if convert is not None]
+    converted: list[tuple[Any, ...]] = []
+    for row in rows:
+        values = list(row)
+        for index, convert in pairs:
+            values[index] = convert(values[index])
+        converted.append(tuple(values))
+    return converted
+
+
+def bulk_insert(
+    session: Session, table: Table, columns: Sequence[str], rows: Sequence[tuple[Any, ...]]
+) -> None:
+    """Insert many rows through the driver's fastest path: ``COPY`` on PostgreSQL, ``executemany`` on
+    SQLite. Values are Python values; datetimes and JSON are converted as SQLAlchemy would store them."""
+    if not rows:
+        return
+    names = ", ".join(columns)
+    postgres = is_postgresql(session)
+    converted = _driver_rows(table, columns, rows, postgres=postgres)
+    if postgres:
+        cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f'COPY "{table.name}" ({names}) FROM STDIN') as copy:
+            for row in converted:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" * len(columns))
+    session.connection().exec_driver_sql(f'INSERT INTO "{table.name}" ({names}) VALUES ({marks})', converted)  # noqa: S608
 
 
 def keep_minimum(
-    session: Session, table: Table, *, keys: Sequence[str], column: str, rows: Sequence[dict[str, Any]]
+    session: Session, table: Table, *, keys: Sequence[str], column: str, rows: Sequence[tuple[Any, ...]]
 ) -> None:
-    """Insert rows, or lower ``column`` of existing ones to the new value when it is smaller."""
+    """Insert rows (keys, then the value), or lower the value of existing ones when the new one is smaller."""
     if not rows:
         return
-    ordered = sorted(rows, key=lambda row: tuple(row[k] for k in keys))
-    stmt = _insert(session, table)
-    smaller = (
-        func.least(table.c[column], stmt.excluded[column])
-        if session.get_bind().dialect.name == "postgresql"
-        else func.min(table.c[column], stmt.excluded[column])
+    names = [*keys, column]
+    mark = _placeholder(session)
+    smaller = "least" if is_postgresql(session) else "min"
+    statement = (
+        f'INSERT INTO "{table.name}" ({", ".join(names)}) VALUES ({", ".join([mark] * len(names))}) '  # noqa: S608
+        f"ON CONFLICT ({', '.join(keys)}) DO UPDATE SET "
+        f'{column} = {smaller}("{table.name}".{column}, excluded.{column})'
     )
-    stmt = stmt.on_conflict_do_update(index_elements=list(keys), set_={column: smaller})
-    session.execute(stmt, ordered)
+    session.connection().exec_driver_sql(statement, sorted(rows))
 
 
 def insert_ignoring_conflicts(session: Session, table: Table) -> Any:
@@ -70,3 +155,49 @@ def serialize_writers(session: Session, *, scope: str, key: int) -> None:
     digest = hashlib.blake2b(f"{scope}:{key}".encode(), digest_size=8).digest()
     lock_id = int.from_bytes(digest, "big", signed=True)
     session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
+
+
+def is_postgresql(session: Session) -> bool:
+    return session.get_bind().dialect.name == "postgresql"
+
+
+def member_of(session: Session, column: Any, values: Sequence[Any]) -> ColumnElement[bool]:
+    """``column IN values`` with the values in one parameter, however many there are.
+
+    PostgreSQL gets an array (``= ANY``), whose plan does not depend on the number of values and stays good
+    when psycopg prepares the statement; SQLite a JSON array read by ``json_each``. Neither builds a
+    statement per value count, and neither runs into a bound-parameter limit.
+    """
+    if is_postgresql(session):
+        matched: ColumnElement[bool] = column == any_(
+            bindparam(None, list(values), type_=postgresql.ARRAY(column.type))
+        )
+        return matched
+    listed: Select[Any] = select(literal_column("value")).select_from(
+        func.json_each(bindparam(None, orjson.dumps(list(values)).decode(), type_=String()))
+    )
+    within: ColumnElement[bool] = column.in_(listed.scalar_subquery())
+    return within
+
+
+def allocate_ids(session: Session, table: Table, count: int) -> list[int]:
+    """Reserve ``count`` increasing ids for rows the caller then inserts with explicit ids.
+
+    Inserting with ids known in advance lets a batch go in as one plain ``executemany`` (no per-row
+    RETURNING). The caller must hold the write serialization of ``serialize_writers`` (or be SQLite's only
+    writer), so that no other transaction takes ids in between.
+    """
+    if count <= 0:
+        return []
+    if is_postgresql(session):
+        rows = session.execute(
+            text("SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"),
+            {"table": table.name, "n": count},
+        )
+        return sorted(int(row[0]) for row in rows)
+    highest = session.execute(text(f'SELECT max(id) FROM "{table.name}"')).scalar() or 0  # noqa: S608
+    sequence = session.execute(
+        text("SELECT seq FROM sqlite_sequence WHERE name = :table"), {"table": table.name}
+    ).scalar()
+    start = max(int(highest), int(sequence or 0)) + 1
+    return list(range(start, start + count))

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import orjson
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -22,12 +23,17 @@ from herald.settings import Settings
 SQLITE_BUSY_TIMEOUT_MS = 30_000
 
 
+def _json_dumps(value: Any) -> str:
+    return orjson.dumps(value).decode()
+
+
 def _sqlite_engine(url: str, *, begin: str, pool_size: int) -> Engine:
     engine = create_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
         connect_args={"check_same_thread": False, "timeout": SQLITE_BUSY_TIMEOUT_MS / 1000},
+        json_serializer=_json_dumps,
     )
 
     @event.listens_for(engine, "connect")
@@ -93,10 +99,12 @@ def connect(settings: Settings) -> Database:
         writer = _sqlite_engine(url, begin="BEGIN IMMEDIATE", pool_size=settings.database_pool_size)
         reader = _sqlite_engine(url, begin="BEGIN", pool_size=settings.database_pool_size)
         return Database(writer=writer, reader=reader)
+    # No pre-ping: it costs a round trip per checkout. A connection the server dropped fails one
+    # statement, and SQLAlchemy then discards the whole pool and reconnects.
     engine = create_engine(
         url,
         pool_size=settings.database_pool_size,
         max_overflow=settings.database_pool_size,
-        pool_pre_ping=True,
+        json_serializer=_json_dumps,
     )
     return Database(writer=engine, reader=engine)

@@ -32,12 +32,16 @@ class Interaction(Base):
         Index("ix_interactions_message_seq", "message_id", "id"),
         Index("ix_interactions_contact_seq", "contact_id", "id"),
         UniqueConstraint("account_id", "event_id"),
+        # Ids are the ingest sequence that clients page on: never reuse one, even after deletes.
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"))
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"))
+    # No foreign key: the ledger is append-only history and outlives a deleted contact (its email and
+    # phone are copied onto each row for that reason).
+    contact_id: Mapped[int] = mapped_column(Integer)
     contact_email: Mapped[str | None] = mapped_column(String(320), default=None)
     contact_phone: Mapped[str | None] = mapped_column(String(16), default=None)
     type: Mapped[str] = mapped_column(String(16))
@@ -73,5 +77,5 @@ class FirstSend(Base):
     __tablename__ = "first_sends"
 
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True)
-    contact_id: Mapped[int] = mapped_column(ForeignKey("contacts.id", ondelete="CASCADE"), primary_key=True)
+    contact_id: Mapped[int] = mapped_column(Integer, primary_key=True)
     first_send_s: Mapped[int] = mapped_column(BigInteger)

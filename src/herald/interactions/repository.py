@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Row, Table, UnaryExpression, and_, delete, func, insert, select, tuple_
+from sqlalchemy import ColumnElement, Row, Table, and_, delete, func, insert, select, text
 from sqlalchemy.orm import Session
 
 from herald.contacts.models import Contact
@@ -21,7 +21,7 @@ from herald.interactions.models import (
 from herald.interactions.schemas import InteractionFilter
 from herald.messages.models import Message
 
-CHUNK = 900  # stays under every driver's bound-parameter limit
+CHUNK = 10_000  # ids per lookup; each lookup passes them as one parameter (dialect.member_of)
 
 ledger = cast(Table, Interaction.__table__)
 coarse = cast(Table, InteractionCount.__table__)
@@ -38,7 +38,11 @@ def messages_of_account(session: Session, *, account_id: int, ids: Iterable[int]
     found: set[int] = set()
     for chunk in _chunks(sorted(set(ids))):
         found.update(
-            session.scalars(select(Message.id).where(Message.account_id == account_id, Message.id.in_(chunk)))
+            session.scalars(
+                select(Message.id).where(
+                    Message.account_id == account_id, dialect.member_of(session, Message.id, chunk)
+                )
+            )
         )
     return found
 
@@ -46,14 +50,19 @@ def messages_of_account(session: Session, *, account_id: int, ids: Iterable[int]
 def contacts_of_account(
     session: Session, *, account_id: int, ids: Iterable[int]
 ) -> dict[int, tuple[str | None, str | None]]:
+    """Email and phone of those ids that are the account's contacts.
+
+    Looked up by primary key alone and checked for the account here: with ``account_id`` in the WHERE
+    clause, a planner without statistics may walk the account's (email) index instead.
+    """
     found: dict[int, tuple[str | None, str | None]] = {}
     for chunk in _chunks(sorted(set(ids))):
         rows = session.execute(
-            select(Contact.id, Contact.email, Contact.phone).where(
-                Contact.account_id == account_id, Contact.id.in_(chunk)
+            select(Contact.id, Contact.account_id, Contact.email, Contact.phone).where(
+                dialect.member_of(session, Contact.id, chunk)
             )
         )
-        found.update({row.id: (row.email, row.phone) for row in rows})
+        found.update({cid: (email, phone) for cid, owner, email, phone in rows if owner == account_id})
     return found
 
 
@@ -63,23 +72,49 @@ def existing_event_ids(session: Session, *, account_id: int, event_ids: Iterable
         found.update(
             session.scalars(
                 select(Interaction.event_id).where(
-                    Interaction.account_id == account_id, Interaction.event_id.in_(chunk)
+                    Interaction.account_id == account_id,
+                    dialect.member_of(session, Interaction.event_id, chunk),
                 )
             )
         )
     return found
 
 
-def append(session: Session, rows: Sequence[dict[str, Any]]) -> list[int]:
-    """Insert ledger rows and return their ids, in the order of ``rows``."""
+# What ``append`` takes per row, in this order (the id is added by ``append``).
+LEDGER_COLUMNS = (
+    "account_id",
+    "message_id",
+    "contact_id",
+    "contact_email",
+    "contact_phone",
+    "type",
+    "occurred_at",
+    "occurred_s",
+    "event_id",
+    "metadata",
+    "recorded_at",
+)
+
+
+def append(session: Session, rows: Sequence[tuple[Any, ...]]) -> list[int]:
+    """Insert ledger rows (values in ``LEDGER_COLUMNS`` order) and return their ids, in the same order.
+
+    Ids are reserved first and written explicitly, so the batch goes in through the driver's bulk path.
+    """
     if not rows:
         return []
-    result = session.execute(insert(ledger).returning(ledger.c.id, sort_by_parameter_order=True), rows)
-    return [row[0] for row in result]
+    ids = dialect.allocate_ids(session, ledger, len(rows))
+    dialect.bulk_insert(
+        session,
+        ledger,
+        ("id", *LEDGER_COLUMNS),
+        [(row_id, *row) for row, row_id in zip(rows, ids, strict=True)],
+    )
+    return ids
 
 
 def add_counts(
-    session: Session, *, coarse_rows: Sequence[dict[str, Any]], fine_rows: Sequence[dict[str, Any]]
+    session: Session, *, coarse_rows: Sequence[tuple[Any, ...]], fine_rows: Sequence[tuple[Any, ...]]
 ) -> None:
     dialect.add_to_counters(
         session, coarse, keys=("message_id", "type", "bucket_s"), column="n", rows=coarse_rows
@@ -89,7 +124,7 @@ def add_counts(
     )
 
 
-def keep_first_sends(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+def keep_first_sends(session: Session, rows: Sequence[tuple[int, int, int]]) -> None:
     dialect.keep_minimum(
         session, first_sends, keys=("message_id", "contact_id"), column="first_send_s", rows=rows
     )
@@ -117,90 +152,68 @@ def list_after(
 
 
 # --- the report ----------------------------------------------------------------------------------------
+# Plain SQL, compiled once: a report page runs these four statements and nothing else.
+
+_OWNS_MESSAGE = text("SELECT 1 FROM messages WHERE id = :message_id AND account_id = :account_id")
+_BUCKETS = text(
+    "SELECT bucket_s, n FROM interaction_counts"
+    " WHERE message_id = :message_id AND type = :kind AND bucket_s >= :lo AND bucket_s < :hi"
+    " ORDER BY bucket_s"
+)
+_CELLS = text(
+    "SELECT second_s, block, n FROM interaction_fine_counts"
+    " WHERE message_id = :message_id AND type = :kind AND second_s >= :lo AND second_s < :hi"
+    " ORDER BY second_s, block"
+)
+_PAGE = (
+    "SELECT page.id, page.contact_id, page.contact_email, page.occurred_s, first_sends.first_send_s"
+    " FROM (SELECT id, contact_id, contact_email, occurred_s FROM interactions"
+    "       WHERE message_id = :message_id AND type = :kind AND {start} AND {far}"
+    "       ORDER BY {order} LIMIT :count OFFSET :skip) AS page"
+    " LEFT JOIN first_sends"
+    "   ON first_sends.message_id = :message_id AND first_sends.contact_id = page.contact_id"
+    " ORDER BY {page_order}"
+)
+_PAGE_ASCENDING = text(
+    _PAGE.format(
+        start="(occurred_s, id) >= (:second, :first_id)",
+        far="occurred_s < :bound",
+        order="occurred_s, id",
+        page_order="page.occurred_s, page.id",
+    )
+)
+_PAGE_DESCENDING = text(
+    _PAGE.format(
+        start="(occurred_s, id) <= (:second, :first_id)",
+        far="occurred_s >= :bound",
+        order="occurred_s DESC, id DESC",
+        page_order="page.occurred_s DESC, page.id DESC",
+    )
+)
 
 
-def sum_coarse(session: Session, *, message_id: int, kind: str, lo: int, hi: int) -> int:
-    """Events in whole buckets [lo, hi); both bounds are multiples of BUCKET_SECONDS."""
+def owns_message(session: Session, *, account_id: int, message_id: int) -> bool:
+    found = session.execute(_OWNS_MESSAGE, {"message_id": message_id, "account_id": account_id}).first()
+    return found is not None
+
+
+def buckets(session: Session, *, message_id: int, kind: str, lo: int, hi: int) -> list[tuple[int, int]]:
+    """(bucket start, events) of the whole buckets in [lo, hi), oldest first."""
     if lo >= hi:
-        return 0
-    total = session.scalar(
-        select(func.sum(coarse.c.n)).where(
-            coarse.c.message_id == message_id,
-            coarse.c.type == kind,
-            coarse.c.bucket_s >= lo,
-            coarse.c.bucket_s < hi,
-        )
-    )
-    return int(total or 0)
+        return []
+    rows = session.execute(_BUCKETS, {"message_id": message_id, "kind": kind, "lo": lo, "hi": hi})
+    return [(int(bucket), int(n)) for bucket, n in rows]
 
 
-def sum_fine(session: Session, *, message_id: int, kind: str, lo: int, hi: int) -> int:
+def cells(session: Session, *, message_id: int, kind: str, lo: int, hi: int) -> list[tuple[int, int, int]]:
+    """(second, id block, events) of the cells in [lo, hi), in report order."""
     if lo >= hi:
-        return 0
-    total = session.scalar(
-        select(func.sum(fine.c.n)).where(
-            fine.c.message_id == message_id, fine.c.type == kind, fine.c.second_s >= lo, fine.c.second_s < hi
-        )
-    )
-    return int(total or 0)
+        return []
+    rows = session.execute(_CELLS, {"message_id": message_id, "kind": kind, "lo": lo, "hi": hi})
+    return [(int(second), int(block), int(n)) for second, block, n in rows]
 
 
-def locate_bucket(
-    session: Session, *, message_id: int, kind: str, lo: int, hi: int, skip: int, descending: bool
-) -> tuple[int, int] | None:
-    """The bucket holding the row after ``skip`` rows of [lo, hi) in report order, and the rows before it."""
-    order = (coarse.c.bucket_s.desc(),) if descending else (coarse.c.bucket_s,)
-    running = func.sum(coarse.c.n).over(order_by=order, rows=(None, 0)).label("running")
-    inner = (
-        select(coarse.c.bucket_s, coarse.c.n, running)
-        .where(
-            coarse.c.message_id == message_id,
-            coarse.c.type == kind,
-            coarse.c.bucket_s >= lo,
-            coarse.c.bucket_s < hi,
-        )
-        .subquery()
-    )
-    ordering = inner.c.bucket_s.desc() if descending else inner.c.bucket_s
-    row = session.execute(
-        select(inner.c.bucket_s, inner.c.n, inner.c.running)
-        .where(inner.c.running > skip)
-        .order_by(ordering)
-        .limit(1)
-    ).first()
-    if row is None:
-        return None
-    return int(row.bucket_s), int(row.running) - int(row.n)
-
-
-def locate_cell(
-    session: Session, *, message_id: int, kind: str, lo: int, hi: int, skip: int, descending: bool
-) -> tuple[int, int, int] | None:
-    """The (second, id block) cell holding the row after ``skip`` rows of [lo, hi), and the rows before it."""
-    order = (fine.c.second_s.desc(), fine.c.block.desc()) if descending else (fine.c.second_s, fine.c.block)
-    running = func.sum(fine.c.n).over(order_by=order, rows=(None, 0)).label("running")
-    inner = (
-        select(fine.c.second_s, fine.c.block, fine.c.n, running)
-        .where(
-            fine.c.message_id == message_id, fine.c.type == kind, fine.c.second_s >= lo, fine.c.second_s < hi
-        )
-        .subquery()
-    )
-    ordering = (
-        (inner.c.second_s.desc(), inner.c.block.desc()) if descending else (inner.c.second_s, inner.c.block)
-    )
-    row = session.execute(
-        select(inner.c.second_s, inner.c.block, inner.c.n, inner.c.running)
-        .where(inner.c.running > skip)
-        .order_by(*ordering)
-        .limit(1)
-    ).first()
-    if row is None:
-        return None
-    return int(row.second_s), int(row.block), int(row.running) - int(row.n)
-
-
-def rows_from_cell(
+def page_rows(
     session: Session,
     *,
     message_id: int,
@@ -211,41 +224,27 @@ def rows_from_cell(
     bound: int,
     count: int,
     descending: bool,
-) -> Sequence[Row[Any, Any, Any, Any]]:
-    """``count`` rows in report order starting ``skip`` rows into a cell (skip < BLOCK_IDS), up to ``bound``.
+) -> list[tuple[int, int, str | None, int, int | None]]:
+    """``count`` rows in report order from ``skip`` rows into a cell (skip < BLOCK_IDS), up to ``bound``,
+    each with its contact's first send: (id, contact_id, contact_email, occurred_s, first_send_s).
 
     ``bound`` is the range's far end: exclusive ``hi`` ascending, inclusive ``lo`` descending.
     """
-    key = tuple_(ledger.c.occurred_s, ledger.c.id)
-    ordering: tuple[UnaryExpression[Any] | ColumnElement[Any], ...]
-    if descending:
-        start = key <= tuple_(second, block * BLOCK_IDS + BLOCK_IDS - 1)
-        far = ledger.c.occurred_s >= bound
-        ordering = (ledger.c.occurred_s.desc(), ledger.c.id.desc())
-    else:
-        start = key >= tuple_(second, block * BLOCK_IDS)
-        far = ledger.c.occurred_s < bound
-        ordering = (ledger.c.occurred_s, ledger.c.id)
-    statement = (
-        select(ledger.c.id, ledger.c.contact_id, ledger.c.contact_email, ledger.c.occurred_s)
-        .where(ledger.c.message_id == message_id, ledger.c.type == kind, start, far)
-        .order_by(*ordering)
-        .limit(count)
-        .offset(skip)
+    first_id = block * BLOCK_IDS + (BLOCK_IDS - 1 if descending else 0)
+    statement = _PAGE_DESCENDING if descending else _PAGE_ASCENDING
+    rows = session.execute(
+        statement,
+        {
+            "message_id": message_id,
+            "kind": kind,
+            "second": second,
+            "first_id": first_id,
+            "bound": bound,
+            "count": count,
+            "skip": skip,
+        },
     )
-    return session.execute(statement).all()
-
-
-def first_send_seconds(session: Session, *, message_id: int, contact_ids: Iterable[int]) -> dict[int, int]:
-    found: dict[int, int] = {}
-    for chunk in _chunks(sorted(set(contact_ids))):
-        rows = session.execute(
-            select(first_sends.c.contact_id, first_sends.c.first_send_s).where(
-                first_sends.c.message_id == message_id, first_sends.c.contact_id.in_(chunk)
-            )
-        )
-        found.update({int(r.contact_id): int(r.first_send_s) for r in rows})
-    return found
+    return [(int(i), int(c), e, int(s), None if f is None else int(f)) for i, c, e, s, f in rows]
 
 
 def rebuild_derived(session: Session, *, message_id: int) -> None:

@@ -25,7 +25,6 @@ from herald.interactions.schemas import (
     ReportQuery,
     ReportRow,
 )
-from herald.interactions.types import InteractionType
 
 REPORT_PAGE_SIZE = 100
 
@@ -66,54 +65,50 @@ def record(
             accepted.append(event)
     result.rejected.sort(key=lambda r: r.index)
     now = utcnow()
-    rows: list[dict[str, Any]] = []
+    rows: list[tuple[Any, ...]] = []
     for event in accepted:
         email, phone = contacts[event.contact_id]
         rows.append(
-            {
-                "account_id": account_id,
-                "message_id": event.message_id,
-                "contact_id": event.contact_id,
-                "contact_email": email,
-                "contact_phone": phone,
-                "type": event.type.value,
-                "occurred_at": event.occurred_at,
-                "occurred_s": int(event.occurred_at.timestamp() // 1),
-                "event_id": event.event_id,
-                "metadata": event.metadata,
-                "recorded_at": now,
-            }
+            (
+                account_id,
+                event.message_id,
+                event.contact_id,
+                email,
+                phone,
+                str(event.type),
+                event.occurred_at,
+                int(event.occurred_at.timestamp() // 1),
+                event.event_id,
+                event.metadata,
+                now,
+            )
         )
     ids = repository.append(session, rows)
-    _count(session, rows, ids)
+    _count(session, accepted, ids)
     result.recorded = len(ids)
     result.ids = ids
     return result
 
 
-def _count(session: Session, rows: Sequence[dict[str, Any]], ids: Sequence[int]) -> None:
+def _count(session: Session, events: Sequence[NewInteraction], ids: Sequence[int]) -> None:
     buckets: Counter[tuple[int, str, int]] = Counter()
     cells: Counter[tuple[int, str, int, int]] = Counter()
     first: dict[tuple[int, int], int] = {}
-    for row, row_id in zip(rows, ids, strict=True):
-        second = row["occurred_s"]
-        buckets[(row["message_id"], row["type"], second - second % BUCKET_SECONDS)] += 1
-        cells[(row["message_id"], row["type"], second, row_id // BLOCK_IDS)] += 1
-        if row["type"] == InteractionType.SENDS:
-            key = (row["message_id"], row["contact_id"])
+    for event, row_id in zip(events, ids, strict=True):
+        second = int(event.occurred_at.timestamp() // 1)
+        kind = str(event.type)
+        buckets[(event.message_id, kind, second - second % BUCKET_SECONDS)] += 1
+        cells[(event.message_id, kind, second, row_id // BLOCK_IDS)] += 1
+        if kind == "sends":
+            key = (event.message_id, event.contact_id)
             if key not in first or second < first[key]:
                 first[key] = second
     repository.add_counts(
         session,
-        coarse_rows=[{"message_id": m, "type": t, "bucket_s": b, "n": n} for (m, t, b), n in buckets.items()],
-        fine_rows=[
-            {"message_id": m, "type": t, "second_s": s, "block": k, "n": n}
-            for (m, t, s, k), n in cells.items()
-        ],
+        coarse_rows=[(*key, n) for key, n in buckets.items()],
+        fine_rows=[(*key, n) for key, n in cells.items()],
     )
-    repository.keep_first_sends(
-        session, [{"message_id": m, "contact_id": c, "first_send_s": s} for (m, c), s in first.items()]
-    )
+    repository.keep_first_sends(session, [(*key, second) for key, second in first.items()])
 
 
 def list_interactions(
@@ -158,21 +153,20 @@ def report_page(
 ) -> ReportPage:
     """One page of a message's interactions of one type, in (interaction second, id) order.
 
-    Totals come from the counters and the page's first row is found by a seek, so every page costs about
-    the same whatever its number. Read-only. Raises NotFound for a message of another account.
+    Totals come from the counters and the page's first row is found by walking them, so every page costs
+    about the same whatever its number: four statements, none of which counts ledger rows. Read-only.
+    Raises NotFound for a message of another account.
     """
-    if not repository.messages_of_account(session, account_id=account_id, ids=[message_id]):
+    if not repository.owns_message(session, account_id=account_id, message_id=message_id):
         raise NotFound("message not found")
     lo, hi = day_bounds(query.from_date, query.to_date, timezone)
-    kind = query.interaction_type.value
-    parts = _parts(lo, hi)
-    sizes = [
-        (repository.sum_coarse if coarse else repository.sum_fine)(
-            session, message_id=message_id, kind=kind, lo=a, hi=b
-        )
-        for a, b, coarse in parts
-    ]
-    total = sum(sizes)
+    kind = str(query.interaction_type)
+    parts: list[tuple[bool, list[tuple[int, ...]]]] = []
+    for a, b, whole_buckets in _parts(lo, hi):
+        fetch = repository.buckets if whole_buckets else repository.cells
+        units: list[tuple[int, ...]] = list(fetch(session, message_id=message_id, kind=kind, lo=a, hi=b))
+        parts.append((whole_buckets, units))
+    total = sum(unit[-1] for _, units in parts for unit in units)
     skip = (query.page - 1) * REPORT_PAGE_SIZE
     rows: list[ReportRow] = []
     if skip < total:
@@ -181,7 +175,6 @@ def report_page(
             message_id=message_id,
             kind=kind,
             parts=parts,
-            sizes=sizes,
             skip=skip,
             lo=lo,
             hi=hi,
@@ -207,62 +200,57 @@ def _parts(lo: int, hi: int) -> list[tuple[int, int, bool]]:
     return [p for p in parts if p[0] < p[1]]
 
 
+def _walk(units: list[tuple[int, ...]], skip: int, descending: bool) -> tuple[tuple[int, ...], int] | int:
+    """The unit holding the row after ``skip`` rows and the rows left to skip inside it, or the rows
+    still to skip after all of ``units``."""
+    for unit in reversed(units) if descending else units:
+        size = unit[-1]
+        if skip < size:
+            return unit, skip
+        skip -= size
+    return skip
+
+
 def _seek_page(
     session: Session,
     *,
     message_id: int,
     kind: str,
-    parts: list[tuple[int, int, bool]],
-    sizes: list[int],
+    parts: list[tuple[bool, list[tuple[int, ...]]]],
     skip: int,
     lo: int,
     hi: int,
     descending: bool,
 ) -> list[ReportRow]:
-    ordered = list(zip(parts, sizes, strict=True))
-    if descending:
-        ordered.reverse()
-    for (a, b, coarse), size in ordered:
-        if skip >= size:
-            skip -= size
+    for whole_buckets, units in reversed(parts) if descending else parts:
+        found = _walk(units, skip, descending)
+        if isinstance(found, int):
+            skip = found
             continue
-        if coarse:
-            found = repository.locate_bucket(
-                session, message_id=message_id, kind=kind, lo=a, hi=b, skip=skip, descending=descending
+        unit, skip = found
+        if whole_buckets:
+            bucket = unit[0]
+            inside = repository.cells(
+                session, message_id=message_id, kind=kind, lo=bucket, hi=bucket + BUCKET_SECONDS
             )
-            if found is None:
-                return []
-            bucket, before = found
-            a, b, skip = bucket, bucket + BUCKET_SECONDS, skip - before
-        cell = repository.locate_cell(
-            session, message_id=message_id, kind=kind, lo=a, hi=b, skip=skip, descending=descending
-        )
-        if cell is None:
-            return []
-        second, block, before = cell
-        raw = repository.rows_from_cell(
+            in_bucket = _walk(list(inside), skip, descending)
+            if isinstance(in_bucket, int):
+                return []  # counters and cells disagree; rebuild_counters repairs them
+            unit, skip = in_bucket
+        second, block, _ = unit
+        raw = repository.page_rows(
             session,
             message_id=message_id,
             kind=kind,
             second=second,
             block=block,
-            skip=skip - before,
+            skip=skip,
             bound=lo if descending else hi,
             count=REPORT_PAGE_SIZE,
             descending=descending,
         )
-        sends = repository.first_send_seconds(
-            session, message_id=message_id, contact_ids=(r.contact_id for r in raw)
-        )
         return [
-            ReportRow(
-                id=int(r.id),
-                contact_id=int(r.contact_id),
-                contact_email=r.contact_email,
-                occurred_s=int(r.occurred_s),
-                send_s=sends.get(int(r.contact_id)),
-            )
-            for r in raw
+            ReportRow(id=i, contact_id=c, contact_email=e, occurred_s=s, send_s=f) for i, c, e, s, f in raw
         ]
     return []
 

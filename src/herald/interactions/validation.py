@@ -9,6 +9,8 @@ from herald.interactions.schemas import MAX_EVENT_ID_LENGTH, NewInteraction, Rej
 from herald.interactions.types import ALL_TYPES, InteractionType
 
 _STRING_METADATA = ("url", "text", "reason", "user_agent", "ip", "provider_message_id")
+_FIELDS = frozenset({"message_id", "contact_id", "type", "occurred_at", "event_id", "metadata"})
+_TYPES = {t.value: t for t in InteractionType}
 _BOUNCE_TYPES = ("hard", "soft")
 MAX_METADATA_KEYS = 50
 
@@ -51,7 +53,7 @@ def validate_row(index: int, raw: Any) -> NewInteraction | Rejection:
     """Check one row of ``POST /v1/interactions``; the first problem found is its reason."""
     if not isinstance(raw, dict):
         return Rejection(index, "each interaction must be a JSON object")
-    unknown = sorted(set(raw) - {"message_id", "contact_id", "type", "occurred_at", "event_id", "metadata"})
+    unknown = sorted(raw.keys() - _FIELDS) if len(raw) > len(_FIELDS) or not raw.keys() <= _FIELDS else None
     if unknown:
         return Rejection(index, f"unknown field: {unknown[0]}")
     message_id = _positive_int(raw.get("message_id"))
@@ -61,7 +63,8 @@ def validate_row(index: int, raw: Any) -> NewInteraction | Rejection:
     if contact_id is None:
         return Rejection(index, "contact_id is required and must be a positive integer")
     kind = raw.get("type")
-    if not isinstance(kind, str) or kind.lower() not in ALL_TYPES:
+    known = (_TYPES.get(kind) or _TYPES.get(kind.lower())) if isinstance(kind, str) else None
+    if known is None:
         return Rejection(index, f"type must be one of: {', '.join(ALL_TYPES)}")
     occurred_at = parse_occurred_at(raw.get("occurred_at"))
     if occurred_at is None:
@@ -78,14 +81,14 @@ def validate_row(index: int, raw: Any) -> NewInteraction | Rejection:
         metadata = {}
     if not isinstance(metadata, dict):
         return Rejection(index, "metadata must be a JSON object")
-    problem = _metadata_problem(metadata)
+    problem = _metadata_problem(metadata) if metadata else None
     if problem:
         return Rejection(index, problem)
     return NewInteraction(
         index=index,
         message_id=message_id,
         contact_id=contact_id,
-        type=InteractionType(kind.lower()),
+        type=known,
         occurred_at=occurred_at,
         event_id=event_id,
         metadata=metadata,

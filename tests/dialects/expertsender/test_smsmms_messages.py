@@ -227,12 +227,16 @@ def test_a_deleted_message_still_answers_with_status_deleted(
     assert data.findtext("SentDate") == "2016-05-21T14:09:15"
 
 
-def test_a_list_deleted_since_is_left_out_of_the_message(
+def test_a_list_deleted_after_its_message_is_left_out_of_the_message(
     client: TestClient, tenant: TenantKey, example_893: Example893
 ) -> None:
+    in_use = client.delete(f"/v1/lists/{example_893.list_id}", headers=tenant.bearer)
+    assert in_use.status_code == 409, in_use.text
+    assert client.delete(f"/v1/messages/{example_893.message_id}", headers=tenant.bearer).status_code == 204
     deleted = client.delete(f"/v1/lists/{example_893.list_id}", headers=tenant.bearer)
     assert deleted.status_code == 204, deleted.text
     data = data_of(es_get(client, f"{LIST_PATH}/{example_893.message_id}", tenant.key))
+    assert data.findtext("Status") == "Deleted"
     assert data.find("Lists") is None
     assert data.findtext("ExcludedLists/List/Name") == "jp1"
 

@@ -307,3 +307,18 @@ def test_send_date_is_the_contacts_first_send(client: TestClient, tenant: Tenant
         {"interactionType": "clicks", "fromDate": "2023-05-01", "toDate": "2023-05-31", "order": "asc"},
     ).json()
     assert body["data"][0]["send_date"] == "2023-05-15 08:00:00"
+
+
+def test_deleting_a_contact_keeps_its_history_and_the_report_consistent(
+    client: TestClient, tenant: TenantKey
+) -> None:
+    message_id = create_message(client, tenant)["id"]
+    kept = create_contact(client, tenant, email="kept@example.com")["id"]
+    gone = create_contact(client, tenant, email="gone@example.com")["id"]
+    record(client, tenant, [event(message_id, c, "sends", "2023-05-15T20:04:59Z") for c in (kept, gone)])
+    assert client.delete(f"/v1/contacts/{gone}", headers=tenant.bearer).status_code == 204
+    body = report(client, tenant, message_id, {**VALID, "order": "asc"}).json()
+    assert body["total_rows"] == len(body["data"]) == 2
+    assert [row["contact_email"] for row in body["data"]] == ["kept@example.com", "gone@example.com"]
+    late = record(client, tenant, [event(message_id, gone, "opens", "2023-05-16T08:00:00Z")])
+    assert late["rejections"] == [{"index": 0, "reason": f"contact_id {gone} not found"}]

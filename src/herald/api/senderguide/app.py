@@ -11,16 +11,15 @@ import structlog
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from herald.accounts.service import Principal
+from herald.accounts import service as accounts_service
 from herald.api.context import AppContext, key_from_authorization
 from herald.api.senderguide import parse, render
 from herald.errors import HeraldError, NotFound
 from herald.interactions import service as interactions_service
-from herald.interactions.schemas import ReportPage, ReportQuery
 
 log = structlog.get_logger()
 MAX_BODY_BYTES = 64 * 1024
@@ -45,39 +44,44 @@ def _error(request: Request, code: int, status: str) -> Response:
 
 
 def create_senderguide_app(context: AppContext) -> Starlette:
-    def authenticate(request: Request) -> Principal | None:
-        return context.principal_for_key(key_from_authorization(request.headers.get("authorization")))
-
-    def run_report(principal: Principal, message_id: int, query: ReportQuery) -> ReportPage:
+    def answer_report(authorization: str | None, raw_id: str, body: bytes) -> tuple[int, bytes]:
+        """Authenticate, check the body, and read the page, all in one read transaction and one thread."""
+        key = key_from_authorization(authorization)
         with context.database.read() as session:
-            return interactions_service.report_page(
-                session,
-                account_id=principal.account_id,
-                timezone=principal.timezone,
-                message_id=message_id,
-                query=query,
-            )
+            principal = accounts_service.authenticate(session, key=key) if key else None
+            if principal is None:
+                return 401, render.report_error(401, "invalid credentials")
+            try:
+                query = parse.report_query(body)
+            except parse.ReportRequestError as exc:
+                return 400, render.report_error(400, exc.status)
+            if not raw_id.isdigit() or len(raw_id) > 18:
+                return 404, render.report_error(404, "message not found")
+            message_id = int(raw_id)
+            try:
+                page = interactions_service.report_page(
+                    session,
+                    account_id=principal.account_id,
+                    timezone=principal.timezone,
+                    message_id=message_id,
+                    query=query,
+                )
+            except NotFound:
+                return 404, render.report_error(404, "message not found")
+        return 200, render.report_page(page, message_id=message_id)
 
     async def interaction_data(request: Request) -> Response:
-        principal = await run_in_threadpool(authenticate, request)
-        if principal is None:
-            return _error(request, 401, "invalid credentials")
-        body = await request.body()
+        try:
+            body = await request.body()
+        except ClientDisconnect:
+            return Response(status_code=499)
         if len(body) > MAX_BODY_BYTES:
             return _error(request, 400, "request body is too large")
-        try:
-            query = parse.report_query(body)
-        except parse.ReportRequestError as exc:
-            return _error(request, 400, exc.status)
-        raw_id = request.path_params["message_id"]
-        if not raw_id.isdigit() or len(raw_id) > 18:
-            return _error(request, 404, "message not found")
-        message_id = int(raw_id)
-        try:
-            page = await run_in_threadpool(run_report, principal, message_id, query)
-        except NotFound:
-            return _error(request, 404, "message not found")
-        return Response(render.report_page(page, message_id=message_id), media_type=render.JSON)
+        status, content = await run_in_threadpool(
+            answer_report, request.headers.get("authorization"), request.path_params["message_id"], body
+        )
+        headers = {"WWW-Authenticate": 'Basic realm="herald"'} if status == 401 else None
+        return Response(content, status_code=status, media_type=render.JSON, headers=headers)
 
     async def not_found(request: Request, exc: Exception) -> Response:
         if isinstance(exc, HTTPException) and exc.status_code == 405:

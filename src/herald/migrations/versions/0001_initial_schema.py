@@ -138,12 +138,6 @@ def upgrade() -> None:
         sa.Column("contact_id", sa.Integer(), nullable=False),
         sa.Column("first_send_s", sa.BigInteger(), nullable=False),
         sa.ForeignKeyConstraint(
-            ["contact_id"],
-            ["contacts.id"],
-            name=op.f("fk_first_sends_contact_id_contacts"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
             ["message_id"],
             ["messages.id"],
             name=op.f("fk_first_sends_message_id_messages"),
@@ -205,12 +199,6 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.ForeignKeyConstraint(
-            ["contact_id"],
-            ["contacts.id"],
-            name=op.f("fk_interactions_contact_id_contacts"),
-            ondelete="CASCADE",
-        ),
-        sa.ForeignKeyConstraint(
             ["message_id"],
             ["messages.id"],
             name=op.f("fk_interactions_message_id_messages"),
@@ -218,6 +206,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_interactions")),
         sa.UniqueConstraint("account_id", "event_id", name=op.f("uq_interactions_account_id_event_id")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("interactions", schema=None) as batch_op:
         batch_op.create_index("ix_interactions_account_seq", ["account_id", "id"], unique=False)

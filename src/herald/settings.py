@@ -25,6 +25,11 @@ class Settings(BaseSettings):
     )
     database_pool_size: int = Field(default=10, ge=1)
     log_level: str = Field(default="info")
+    report_cache_seconds: float = Field(
+        default=1.0,
+        ge=0,
+        description="How long a rendered SenderGuide report page may be served again (0: never).",
+    )
     public_base_url: str | None = Field(
         default=None, description="How clients reach this server; printed with a new API key."
     )

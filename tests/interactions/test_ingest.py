@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from herald.db.engine import Database
 from herald.interactions import service as interactions_service
-from herald.interactions.models import FirstSend, InteractionCount, InteractionFineCount
+from herald.interactions.models import FirstSend, InteractionCount, InteractionDayCount, InteractionFineCount
 from tests.conftest import TenantKey
 from tests.factories import create_contact, create_message, event, record
 
@@ -173,9 +173,14 @@ def test_counters_equal_a_recount_of_the_ledger(
     record(client, tenant, rows[:50])
     record(client, tenant, rows[50:])
 
-    def snapshot() -> tuple[list[Any], list[Any], list[Any]]:
+    def snapshot() -> tuple[list[Any], list[Any], list[Any], list[Any]]:
         with database.read() as session:
             return (
+                sorted(
+                    session.execute(
+                        select(InteractionDayCount.type, InteractionDayCount.day_s, InteractionDayCount.n)
+                    ).all()
+                ),
                 sorted(
                     session.execute(
                         select(InteractionCount.type, InteractionCount.bucket_s, InteractionCount.n)

@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from herald.accounts.models import Account, ApiKey
+from herald.db import dialect
 from herald.db.base import utcnow
 from herald.errors import Conflict, InvalidInput, NotFound
 
@@ -96,18 +97,23 @@ def revoke_key(session: Session, *, prefix: str) -> int:
     return candidates[0].id
 
 
+# Every request runs this, so it goes straight to the driver (see dialect.fetch_all).
+_AUTHENTICATE = (
+    "SELECT accounts.id, accounts.name, accounts.timezone FROM api_keys"
+    " JOIN accounts ON accounts.id = api_keys.account_id"
+    " WHERE api_keys.key_hash = :key_hash AND api_keys.revoked_at IS NULL"
+)
+
+
 def authenticate(session: Session, *, key: str) -> Principal | None:
     """The account behind a live key, or None; never raises for a malformed key."""
     if not key.startswith(KEY_PREFIX) or len(key) > 200:
         return None
-    row = session.execute(
-        select(Account.id, Account.name, Account.timezone)
-        .join(ApiKey, ApiKey.account_id == Account.id)
-        .where(ApiKey.key_hash == hash_key(key), ApiKey.revoked_at.is_(None))
-    ).first()
-    if row is None:
+    rows = dialect.fetch_all(session, _AUTHENTICATE, {"key_hash": hash_key(key)})
+    if not rows:
         return None
-    return Principal(account_id=row.id, account_name=row.name, timezone=row.timezone)
+    account_id, name, timezone = rows[0]
+    return Principal(account_id=account_id, account_name=name, timezone=timezone)
 
 
 def count_accounts(session: Session) -> int:

@@ -16,6 +16,9 @@ from herald.settings import Settings
 class AppContext:
     settings: Settings
     database: Database
+    # Bumped after every commit of this process that adds interactions; caches of derived answers
+    # (the report cache) compare it to drop what those interactions made stale.
+    ledger_changed: int = 0
 
     def principal_for_key(self, key: str | None) -> Principal | None:
         """The account behind ``key``; None when it is missing, malformed, unknown or revoked."""

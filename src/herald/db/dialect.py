@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Sequence
 from datetime import UTC
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -201,3 +203,31 @@ def allocate_ids(session: Session, table: Table, count: int) -> list[int]:
     ).scalar()
     start = max(int(highest), int(sequence or 0)) + 1
     return list(range(start, start + count))
+
+
+_NAMED_PARAMETER = re.compile(r"(?<![:\w]):(\w+)")
+
+
+@lru_cache(maxsize=256)
+def _for_driver(statement: str, postgres: bool) -> str:
+    """``:name`` placeholders as the driver spells them (sqlite3 takes them as they are)."""
+    if not postgres:
+        return statement
+    return _NAMED_PARAMETER.sub(r"%(\1)s", statement.replace("%", "%%"))
+
+
+def fetch_all(session: Session, statement: str, parameters: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """Run a read statement straight on the driver's cursor, inside the session's transaction.
+
+    For hot paths only (the report): SQLAlchemy adds about 0.1 ms per statement, more than the
+    statements themselves cost. ``statement`` uses ``:name`` placeholders and plain, portable SQL.
+    """
+    connection = session.connection().connection.dbapi_connection
+    assert connection is not None
+    cursor = connection.cursor()
+    try:
+        cursor.execute(_for_driver(statement, is_postgresql(session)), parameters)
+        rows: list[tuple[Any, ...]] = list(cursor.fetchall())
+    finally:
+        cursor.close()
+    return rows

@@ -4,6 +4,7 @@ Reports order rows by (``occurred_s``, ``id``): the second shown to clients, the
 Two counter tables let a page number become a narrow index seek without ``OFFSET`` over the whole set and
 give totals without ``COUNT(*)``; both are written in the same transaction as the rows they count:
 
+* ``interaction_day_counts``: events per (message, type, UTC day), so long ranges sum few rows.
 * ``interaction_counts``: events per (message, type, 15-minute bucket). Every time zone in use today is a
   whole number of quarter hours from UTC, so a report's day boundaries fall on bucket boundaries.
 * ``interaction_fine_counts``: events per (message, type, second, block of 1024 ids). Inside one bucket the
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from herald.db.base import Base, BigIntId, UTCDateTime, utcnow
 
+DAY_SECONDS = 86_400
 BUCKET_SECONDS = 900
 BLOCK_IDS = 1024
 
@@ -50,6 +52,17 @@ class Interaction(Base):
     event_id: Mapped[str | None] = mapped_column(String(200), default=None)
     meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
     recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class InteractionDayCount(Base):
+    """Events per (message, type, UTC day): a month-long range is 30 rows, not 2,880 buckets."""
+
+    __tablename__ = "interaction_day_counts"
+
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True)
+    type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    day_s: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 class InteractionCount(Base):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Row, Table, and_, delete, func, insert, select, text
+from sqlalchemy import ColumnElement, Row, Table, and_, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from herald.contacts.models import Contact
@@ -13,9 +13,11 @@ from herald.db import dialect
 from herald.interactions.models import (
     BLOCK_IDS,
     BUCKET_SECONDS,
+    DAY_SECONDS,
     FirstSend,
     Interaction,
     InteractionCount,
+    InteractionDayCount,
     InteractionFineCount,
 )
 from herald.interactions.schemas import InteractionFilter
@@ -24,6 +26,7 @@ from herald.messages.models import Message
 CHUNK = 10_000  # ids per lookup; each lookup passes them as one parameter (dialect.member_of)
 
 ledger = cast(Table, Interaction.__table__)
+days = cast(Table, InteractionDayCount.__table__)
 coarse = cast(Table, InteractionCount.__table__)
 fine = cast(Table, InteractionFineCount.__table__)
 first_sends = cast(Table, FirstSend.__table__)
@@ -114,8 +117,13 @@ def append(session: Session, rows: Sequence[tuple[Any, ...]]) -> list[int]:
 
 
 def add_counts(
-    session: Session, *, coarse_rows: Sequence[tuple[Any, ...]], fine_rows: Sequence[tuple[Any, ...]]
+    session: Session,
+    *,
+    day_rows: Sequence[tuple[Any, ...]],
+    coarse_rows: Sequence[tuple[Any, ...]],
+    fine_rows: Sequence[tuple[Any, ...]],
 ) -> None:
+    dialect.add_to_counters(session, days, keys=("message_id", "type", "day_s"), column="n", rows=day_rows)
     dialect.add_to_counters(
         session, coarse, keys=("message_id", "type", "bucket_s"), column="n", rows=coarse_rows
     )
@@ -154,13 +162,18 @@ def list_after(
 # --- the report ----------------------------------------------------------------------------------------
 # Plain SQL, compiled once: a report page runs these four statements and nothing else.
 
-_OWNS_MESSAGE = text("SELECT 1 FROM messages WHERE id = :message_id AND account_id = :account_id")
-_BUCKETS = text(
+_OWNS_MESSAGE = "SELECT 1 FROM messages WHERE id = :message_id AND account_id = :account_id"
+_DAYS = (
+    "SELECT day_s, n FROM interaction_day_counts"
+    " WHERE message_id = :message_id AND type = :kind AND day_s >= :lo AND day_s < :hi"
+    " ORDER BY day_s"
+)
+_BUCKETS = (
     "SELECT bucket_s, n FROM interaction_counts"
     " WHERE message_id = :message_id AND type = :kind AND bucket_s >= :lo AND bucket_s < :hi"
     " ORDER BY bucket_s"
 )
-_CELLS = text(
+_CELLS = (
     "SELECT second_s, block, n FROM interaction_fine_counts"
     " WHERE message_id = :message_id AND type = :kind AND second_s >= :lo AND second_s < :hi"
     " ORDER BY second_s, block"
@@ -174,43 +187,48 @@ _PAGE = (
     "   ON first_sends.message_id = :message_id AND first_sends.contact_id = page.contact_id"
     " ORDER BY {page_order}"
 )
-_PAGE_ASCENDING = text(
-    _PAGE.format(
-        start="(occurred_s, id) >= (:second, :first_id)",
-        far="occurred_s < :bound",
-        order="occurred_s, id",
-        page_order="page.occurred_s, page.id",
-    )
+_PAGE_ASCENDING = _PAGE.format(
+    start="(occurred_s, id) >= (:second, :first_id)",
+    far="occurred_s < :bound",
+    order="occurred_s, id",
+    page_order="page.occurred_s, page.id",
 )
-_PAGE_DESCENDING = text(
-    _PAGE.format(
-        start="(occurred_s, id) <= (:second, :first_id)",
-        far="occurred_s >= :bound",
-        order="occurred_s DESC, id DESC",
-        page_order="page.occurred_s DESC, page.id DESC",
-    )
+_PAGE_DESCENDING = _PAGE.format(
+    start="(occurred_s, id) <= (:second, :first_id)",
+    far="occurred_s >= :bound",
+    order="occurred_s DESC, id DESC",
+    page_order="page.occurred_s DESC, page.id DESC",
 )
 
 
 def owns_message(session: Session, *, account_id: int, message_id: int) -> bool:
-    found = session.execute(_OWNS_MESSAGE, {"message_id": message_id, "account_id": account_id}).first()
-    return found is not None
+    return bool(
+        dialect.fetch_all(session, _OWNS_MESSAGE, {"message_id": message_id, "account_id": account_id})
+    )
+
+
+def day_units(session: Session, *, message_id: int, kind: str, lo: int, hi: int) -> list[tuple[int, int]]:
+    """(UTC day start, events) of the whole days in [lo, hi), oldest first."""
+    if lo >= hi:
+        return []
+    rows = dialect.fetch_all(session, _DAYS, {"message_id": message_id, "kind": kind, "lo": lo, "hi": hi})
+    return cast(list[tuple[int, int]], rows)
 
 
 def buckets(session: Session, *, message_id: int, kind: str, lo: int, hi: int) -> list[tuple[int, int]]:
     """(bucket start, events) of the whole buckets in [lo, hi), oldest first."""
     if lo >= hi:
         return []
-    rows = session.execute(_BUCKETS, {"message_id": message_id, "kind": kind, "lo": lo, "hi": hi})
-    return [(int(bucket), int(n)) for bucket, n in rows]
+    rows = dialect.fetch_all(session, _BUCKETS, {"message_id": message_id, "kind": kind, "lo": lo, "hi": hi})
+    return cast(list[tuple[int, int]], rows)
 
 
 def cells(session: Session, *, message_id: int, kind: str, lo: int, hi: int) -> list[tuple[int, int, int]]:
     """(second, id block, events) of the cells in [lo, hi), in report order."""
     if lo >= hi:
         return []
-    rows = session.execute(_CELLS, {"message_id": message_id, "kind": kind, "lo": lo, "hi": hi})
-    return [(int(second), int(block), int(n)) for second, block, n in rows]
+    rows = dialect.fetch_all(session, _CELLS, {"message_id": message_id, "kind": kind, "lo": lo, "hi": hi})
+    return cast(list[tuple[int, int, int]], rows)
 
 
 def page_rows(
@@ -232,7 +250,8 @@ def page_rows(
     """
     first_id = block * BLOCK_IDS + (BLOCK_IDS - 1 if descending else 0)
     statement = _PAGE_DESCENDING if descending else _PAGE_ASCENDING
-    rows = session.execute(
+    rows = dialect.fetch_all(
+        session,
         statement,
         {
             "message_id": message_id,
@@ -244,23 +263,25 @@ def page_rows(
             "skip": skip,
         },
     )
-    return [(int(i), int(c), e, int(s), None if f is None else int(f)) for i, c, e, s, f in rows]
+    return cast(list[tuple[int, int, str | None, int, int | None]], rows)
 
 
 def rebuild_derived(session: Session, *, message_id: int) -> None:
     """Recompute a message's counters and first sends from its ledger rows (bulk loads, repairs)."""
-    for table in (coarse, fine, first_sends):
+    for table in (days, coarse, fine, first_sends):
         session.execute(delete(table).where(table.c.message_id == message_id))
     of_message = ledger.c.message_id == message_id
-    bucket = (ledger.c.occurred_s - ledger.c.occurred_s % BUCKET_SECONDS).label("bucket_s")
-    session.execute(
-        insert(coarse).from_select(
-            ["message_id", "type", "bucket_s", "n"],
-            select(ledger.c.message_id, ledger.c.type, bucket, func.count())
-            .where(of_message)
-            .group_by(ledger.c.message_id, ledger.c.type, bucket),
+    for table, column, width in ((days, "day_s", DAY_SECONDS), (coarse, "bucket_s", BUCKET_SECONDS)):
+        # Floor to the unit's start (SQL's % truncates towards zero; events before 1970 are negative).
+        start = (ledger.c.occurred_s - ((ledger.c.occurred_s % width) + width) % width).label(column)
+        session.execute(
+            insert(table).from_select(
+                ["message_id", "type", column, "n"],
+                select(ledger.c.message_id, ledger.c.type, start, func.count())
+                .where(of_message)
+                .group_by(ledger.c.message_id, ledger.c.type, start),
+            )
         )
-    )
     block = (ledger.c.id // BLOCK_IDS).label("block")
     session.execute(
         insert(fine).from_select(

@@ -14,7 +14,7 @@ from herald.db import dialect
 from herald.db.base import utcnow
 from herald.errors import NotFound
 from herald.interactions import repository
-from herald.interactions.models import BLOCK_IDS, BUCKET_SECONDS, Interaction
+from herald.interactions.models import BLOCK_IDS, BUCKET_SECONDS, DAY_SECONDS, Interaction
 from herald.interactions.schemas import (
     IngestResult,
     InteractionFilter,
@@ -91,12 +91,14 @@ def record(
 
 
 def _count(session: Session, events: Sequence[NewInteraction], ids: Sequence[int]) -> None:
+    days: Counter[tuple[int, str, int]] = Counter()
     buckets: Counter[tuple[int, str, int]] = Counter()
     cells: Counter[tuple[int, str, int, int]] = Counter()
     first: dict[tuple[int, int], int] = {}
     for event, row_id in zip(events, ids, strict=True):
         second = int(event.occurred_at.timestamp() // 1)
         kind = str(event.type)
+        days[(event.message_id, kind, second - second % DAY_SECONDS)] += 1
         buckets[(event.message_id, kind, second - second % BUCKET_SECONDS)] += 1
         cells[(event.message_id, kind, second, row_id // BLOCK_IDS)] += 1
         if kind == "sends":
@@ -105,6 +107,7 @@ def _count(session: Session, events: Sequence[NewInteraction], ids: Sequence[int
                 first[key] = second
     repository.add_counts(
         session,
+        day_rows=[(*key, n) for key, n in days.items()],
         coarse_rows=[(*key, n) for key, n in buckets.items()],
         fine_rows=[(*key, n) for key, n in cells.items()],
     )
@@ -161,11 +164,10 @@ def report_page(
         raise NotFound("message not found")
     lo, hi = day_bounds(query.from_date, query.to_date, timezone)
     kind = str(query.interaction_type)
-    parts: list[tuple[bool, list[tuple[int, ...]]]] = []
-    for a, b, whole_buckets in _parts(lo, hi):
-        fetch = repository.buckets if whole_buckets else repository.cells
-        units: list[tuple[int, ...]] = list(fetch(session, message_id=message_id, kind=kind, lo=a, hi=b))
-        parts.append((whole_buckets, units))
+    parts: list[tuple[int, list[tuple[int, ...]]]] = [
+        (level, _LEVELS[level][1](session, message_id=message_id, kind=kind, lo=a, hi=b))
+        for a, b, level in _parts(lo, hi)
+    ]
     total = sum(unit[-1] for _, units in parts for unit in units)
     skip = (query.page - 1) * REPORT_PAGE_SIZE
     rows: list[ReportRow] = []
@@ -190,14 +192,28 @@ def report_page(
     )
 
 
-def _parts(lo: int, hi: int) -> list[tuple[int, int, bool]]:
-    """Split [lo, hi) into an unaligned head, whole buckets, and an unaligned tail (True = whole buckets)."""
-    inner_lo = -(-lo // BUCKET_SECONDS) * BUCKET_SECONDS
-    inner_hi = hi // BUCKET_SECONDS * BUCKET_SECONDS
+# Counter levels, coarsest first: (seconds a unit covers, how to read the units of a range). The last
+# level's units are (second, id block, events) cells; the others' are (start, events).
+_LEVELS: tuple[tuple[int, Any], ...] = (
+    (DAY_SECONDS, repository.day_units),
+    (BUCKET_SECONDS, repository.buckets),
+    (1, repository.cells),
+)
+_CELL_LEVEL = len(_LEVELS) - 1
+
+
+def _parts(lo: int, hi: int, level: int = 0) -> list[tuple[int, int, int]]:
+    """Cover [lo, hi) with whole units of the coarsest level that fits, finer levels at the ragged ends."""
+    if lo >= hi:
+        return []
+    if level == _CELL_LEVEL:
+        return [(lo, hi, level)]
+    width = _LEVELS[level][0]
+    inner_lo = -(-lo // width) * width
+    inner_hi = hi // width * width
     if inner_lo >= inner_hi:
-        return [(lo, hi, False)]
-    parts = [(lo, inner_lo, False), (inner_lo, inner_hi, True), (inner_hi, hi, False)]
-    return [p for p in parts if p[0] < p[1]]
+        return _parts(lo, hi, level + 1)
+    return [*_parts(lo, inner_lo, level + 1), (inner_lo, inner_hi, level), *_parts(inner_hi, hi, level + 1)]
 
 
 def _walk(units: list[tuple[int, ...]], skip: int, descending: bool) -> tuple[tuple[int, ...], int] | int:
@@ -216,27 +232,26 @@ def _seek_page(
     *,
     message_id: int,
     kind: str,
-    parts: list[tuple[bool, list[tuple[int, ...]]]],
+    parts: list[tuple[int, list[tuple[int, ...]]]],
     skip: int,
     lo: int,
     hi: int,
     descending: bool,
 ) -> list[ReportRow]:
-    for whole_buckets, units in reversed(parts) if descending else parts:
+    for level, units in reversed(parts) if descending else parts:
         found = _walk(units, skip, descending)
         if isinstance(found, int):
             skip = found
             continue
         unit, skip = found
-        if whole_buckets:
-            bucket = unit[0]
-            inside = repository.cells(
-                session, message_id=message_id, kind=kind, lo=bucket, hi=bucket + BUCKET_SECONDS
-            )
-            in_bucket = _walk(list(inside), skip, descending)
-            if isinstance(in_bucket, int):
-                return []  # counters and cells disagree; rebuild_counters repairs them
-            unit, skip = in_bucket
+        while level < _CELL_LEVEL:
+            start, width = unit[0], _LEVELS[level][0]
+            level += 1
+            inside = _LEVELS[level][1](session, message_id=message_id, kind=kind, lo=start, hi=start + width)
+            deeper = _walk(inside, skip, descending)
+            if isinstance(deeper, int):
+                return []  # the levels disagree; rebuild_counters repairs them
+            unit, skip = deeper
         second, block, _ = unit
         raw = repository.page_rows(
             session,

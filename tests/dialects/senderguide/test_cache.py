@@ -1,0 +1,64 @@
+"""The report cache never serves an answer the request would not have produced (beyond its TTL)."""
+
+from __future__ import annotations
+
+import time
+
+from fastapi.testclient import TestClient
+
+from herald.api.app import create_app
+from herald.db.engine import Database
+from herald.interactions import service as interactions_service
+from herald.interactions.validation import validate_row
+from herald.settings import Settings
+from tests.conftest import TenantKey
+from tests.dialects.senderguide.conftest import report
+from tests.factories import create_contact, create_message, event, record
+
+BODY = {"interactionType": "opens", "fromDate": "2024-01-01", "toDate": "2024-01-31", "order": "asc"}
+
+
+def test_recording_interactions_here_refreshes_the_report_at_once(
+    client: TestClient, tenant: TenantKey
+) -> None:
+    message_id = create_message(client, tenant)["id"]
+    contact_id = create_contact(client, tenant, email="ada@example.com")["id"]
+    assert report(client, tenant, message_id, BODY).json()["total_rows"] == 0
+    record(client, tenant, [event(message_id, contact_id, "opens", "2024-01-02T10:00:00Z")])
+    assert report(client, tenant, message_id, BODY).json()["total_rows"] == 1
+
+
+def test_another_account_never_gets_a_cached_page(
+    client: TestClient, tenant: TenantKey, other_tenant: TenantKey
+) -> None:
+    message_id = create_message(client, tenant)["id"]
+    assert report(client, tenant, message_id, BODY).status_code == 200
+    assert report(client, other_tenant, message_id, BODY).status_code == 404
+
+
+def test_writes_of_another_process_show_once_the_ttl_has_passed(
+    settings: Settings, database: Database, tenant: TenantKey
+) -> None:
+    quick = settings.model_copy(update={"report_cache_seconds": 0.3})
+    with TestClient(create_app(quick, database)) as client:
+        message_id = create_message(client, tenant)["id"]
+        contact_id = create_contact(client, tenant, email="ada@example.com")["id"]
+        assert report(client, tenant, message_id, BODY).json()["total_rows"] == 0
+        row = validate_row(0, event(message_id, contact_id, "opens", "2024-01-02T10:00:00Z"))
+        with database.write() as session:  # as another process would: not through this app
+            interactions_service.record(session, account_id=tenant.account_id, events=[row])  # type: ignore[list-item]
+        assert report(client, tenant, message_id, BODY).json()["total_rows"] == 0
+        time.sleep(0.35)
+        assert report(client, tenant, message_id, BODY).json()["total_rows"] == 1
+
+
+def test_a_zero_ttl_turns_the_cache_off(settings: Settings, database: Database, tenant: TenantKey) -> None:
+    off = settings.model_copy(update={"report_cache_seconds": 0})
+    with TestClient(create_app(off, database)) as client:
+        message_id = create_message(client, tenant)["id"]
+        contact_id = create_contact(client, tenant, email="ada@example.com")["id"]
+        assert report(client, tenant, message_id, BODY).json()["total_rows"] == 0
+        row = validate_row(0, event(message_id, contact_id, "opens", "2024-01-02T10:00:00Z"))
+        with database.write() as session:
+            interactions_service.record(session, account_id=tenant.account_id, events=[row])  # type: ignore[list-item]
+        assert report(client, tenant, message_id, BODY).json()["total_rows"] == 1

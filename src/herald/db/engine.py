@@ -8,8 +8,9 @@ separate engine whose transactions start deferred and never block writers (WAL).
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,10 @@ class Database:
 
     writer: Engine
     reader: Engine
+    # SQLite admits one writer at a time; threads of this process queue here and are woken the moment
+    # the writer before them commits, instead of polling SQLite's busy handler (which sleeps up to 100 ms
+    # between tries). Other processes still meet the busy timeout.
+    write_lock: threading.Lock | None = None
 
     @property
     def dialect(self) -> str:
@@ -71,7 +76,8 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One read-write transaction, committed when the block ends without an exception."""
-        with Session(self.writer, expire_on_commit=False) as session, session.begin():
+        lock = self.write_lock or nullcontext()
+        with lock, Session(self.writer, expire_on_commit=False) as session, session.begin():
             yield session
 
     @contextmanager
@@ -98,7 +104,7 @@ def connect(settings: Settings) -> Database:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         writer = _sqlite_engine(url, begin="BEGIN IMMEDIATE", pool_size=settings.database_pool_size)
         reader = _sqlite_engine(url, begin="BEGIN", pool_size=settings.database_pool_size)
-        return Database(writer=writer, reader=reader)
+        return Database(writer=writer, reader=reader, write_lock=threading.Lock())
     # No pre-ping: it costs a round trip per checkout. A connection the server dropped fails one
     # statement, and SQLAlchemy then discards the whole pool and reconnects.
     engine = create_engine(

@@ -95,10 +95,19 @@ def _driver_rows(
         return list(rows)
     pairs = [(index, convert) for index, convert in enumerate(converters) if convert is not None]
     converted: list[tuple[Any, ...]] = []
+    last: dict[
+        int, tuple[Any, Any]
+    ] = {}  # per column: the last value and its conversion (repeats are common)
     for row in rows:
         values = list(row)
         for index, convert in pairs:
-            values[index] = convert(values[index])
+            value = values[index]
+            seen = last.get(index)
+            if seen is not None and seen[0] is value:
+                values[index] = seen[1]
+            else:
+                values[index] = result = convert(value)
+                last[index] = (value, result)
         converted.append(tuple(values))
     return converted
 

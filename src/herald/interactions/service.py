@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Sequence
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
@@ -25,6 +24,7 @@ from herald.interactions.schemas import (
     ReportQuery,
     ReportRow,
 )
+from herald.timezones import day_window
 
 REPORT_PAGE_SIZE = 100
 
@@ -137,18 +137,15 @@ def _view(row: Interaction) -> InteractionView:
     )
 
 
+# Where an open-ended range stops: the end of year 9999.
+END_OF_TIME_S = 253_402_300_800
+
+
 def day_bounds(first: date, last: date, timezone: str) -> tuple[int, int]:
     """Epoch seconds of [start of ``first``, start of the day after ``last``) in ``timezone``."""
-    zone = ZoneInfo(timezone)
-    lo = datetime.combine(first, time(0), tzinfo=zone).astimezone(UTC)
-    hi = (
-        datetime.combine(last + timedelta(days=1), time(0), tzinfo=zone).astimezone(UTC)
-        if last < date.max
-        else None
-    )
-    lo_s = int(lo.timestamp())
-    hi_s = int(hi.timestamp()) if hi is not None else 253402300800
-    return lo_s, hi_s
+    lo, hi = day_window(first, last, timezone)
+    assert lo is not None
+    return lo, END_OF_TIME_S if hi is None else hi
 
 
 def report_page(

@@ -7,8 +7,7 @@ by ``account_id``: another account's message is "not found".
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, date, datetime, time, timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import UTC, datetime
 
 from sqlalchemy.orm import Session
 
@@ -34,6 +33,7 @@ from herald.messages.schemas import (
     ThrottlingMethod,
 )
 from herald.messages.status import EDITABLE, check_transition
+from herald.timezones import day_window
 
 # Fields a PATCH may not set to null (subject and throttling_hours may: null clears them).
 _NOT_NULLABLE = (
@@ -319,30 +319,6 @@ def list_messages(
             session, account_id=account_id, filters=filters, after=after, limit=limit
         ),
     )
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
-def _midnight_s(day: date, zone: ZoneInfo) -> int:
-    return int(datetime.combine(day, time(), tzinfo=zone).timestamp())
-
-
-def day_window(start: date | None, end: date | None, timezone: str) -> tuple[int | None, int | None]:
-    """Epoch seconds ``[from, to)`` covering the whole days ``start`` to ``end`` (inclusive) in ``timezone``.
-
-    A missing bound stays open (None).
-    """
-    zone = _zone(timezone)
-    from_s = _midnight_s(start, zone) if start is not None else None
-    to_s = None
-    if end is not None:
-        to_s = _midnight_s(end + timedelta(days=1), zone) if end < date.max else None
-    return from_s, to_s
 
 
 def _instant(seconds: int | None) -> datetime | None:

@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 from datetime import datetime
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from lxml import etree
 
@@ -29,6 +28,7 @@ from herald.messages.schemas import (
     SmsMessageSummary,
     ThrottlingMethod,
 )
+from herald.timezones import zone
 
 CONTENT_TYPE = "text/xml; charset=utf-8"
 NAMESPACES = {
@@ -36,13 +36,6 @@ NAMESPACES = {
     "xsd": "http://www.w3.org/2001/XMLSchema",
 }
 _NOT_XML_CHAR = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
-
-
-def _zone(name: str) -> ZoneInfo:
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
 
 
 def _text(value: str) -> str:
@@ -59,7 +52,7 @@ def _add(parent: etree._Element, name: str, text: str | int) -> etree._Element:
 def local_time(instant: datetime, timezone: str) -> str:
     """``yyyy-MM-ddTHH:mm:ss`` of ``instant`` in ``timezone``, no offset (``xs:dateTime`` without zone)."""
     try:
-        local = instant.astimezone(_zone(timezone))
+        local = instant.astimezone(zone(timezone))
     except OverflowError:  # the first or last hours of year 1 or 9999 cannot move zone
         local = instant
     return local.replace(tzinfo=None).isoformat(timespec="seconds")

@@ -4,26 +4,20 @@ from __future__ import annotations
 
 import time
 from datetime import datetime
-from functools import lru_cache
-from zoneinfo import ZoneInfo
 
 import orjson
 
 from herald.interactions.schemas import ReportPage
+from herald.timezones import zone
 
 JSON = "application/json"
-
-
-@lru_cache(maxsize=64)
-def _zone(name: str) -> ZoneInfo:
-    return ZoneInfo(name)
 
 
 def local_time(epoch_s: int, timezone: str) -> str:
     """``YYYY-MM-DD HH:MM:SS`` in the account's zone, as SenderGuide shows dates."""
     if timezone == "UTC":
         return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(epoch_s))
-    return datetime.fromtimestamp(epoch_s, _zone(timezone)).strftime("%Y-%m-%d %H:%M:%S")
+    return datetime.fromtimestamp(epoch_s, zone(timezone)).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def report_page(page: ReportPage, *, message_id: int) -> bytes:

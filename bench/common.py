@@ -180,8 +180,11 @@ def stop(process: subprocess.Popen[bytes]) -> None:
 
 
 @contextlib.contextmanager
-def herald_server(database_url: str, *, workers: int = 1, log_name: str = "server") -> Iterator[int]:
-    """``herald serve`` on a free loopback port, as a user starts it."""
+def herald_server(
+    database_url: str, *, workers: int = 1, log_name: str = "server", env: dict[str, str] | None = None
+) -> Iterator[int]:
+    """``herald serve`` on a free loopback port, as a user starts it (``env``: extra settings, e.g.
+    ``HERALD_REPORT_CACHE_SECONDS``; anything not given keeps its default)."""
     port = free_port()
     command = [
         str(VENV_BIN / "herald"),
@@ -193,9 +196,9 @@ def herald_server(database_url: str, *, workers: int = 1, log_name: str = "serve
         "--workers",
         str(workers),
     ]
-    env = {"HERALD_DATABASE_URL": database_url}
+    settings = {"HERALD_DATABASE_URL": database_url, **(env or {})}
     with running(
-        command, port=port, health_path="/healthz", env=env, log_path=RESULTS_DIR / f"{log_name}.log"
+        command, port=port, health_path="/healthz", env=settings, log_path=RESULTS_DIR / f"{log_name}.log"
     ) as p:
         yield p
 

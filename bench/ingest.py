@@ -10,7 +10,8 @@ template:
 1. HTTP: a real ``herald serve`` subprocess, ``--clients`` concurrent aiohttp clients POSTing the batches;
 2. in-process: the server's work without HTTP (``orjson.loads`` + ``validate_row`` + ``record`` in
    ``database.write()``), one batch after another;
-3. SQLAlchemy Core: only the ledger rows, ``insert(...).returning(id)`` per batch as the repository does;
+3. repository: only the ledger rows, ``repository.append`` per batch as ``record`` calls it (ids reserved
+   up front, rows written by COPY on PostgreSQL and ``executemany`` on SQLite);
 4. driver floor: the same rows by ``executemany`` through sqlite3 / psycopg, one transaction per batch
    (on PostgreSQL ``executemany`` for the first half of the batches and ``COPY`` for the second half).
 
@@ -44,13 +45,15 @@ from typing import Any, cast
 import aiohttp
 import orjson
 import psycopg
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Table, func, select
 
 import common
 from common import RESULTS_DIR, Timing, Verdicts, fmt_ms, log, table
 from herald.accounts import service as accounts_service
+from herald.db import dialect
 from herald.db import migrate as db_migrate
 from herald.db.engine import Database, connect
+from herald.interactions import repository
 from herald.interactions import service as interactions_service
 from herald.interactions.models import Interaction
 from herald.interactions.schemas import NewInteraction, Rejection
@@ -366,25 +369,30 @@ def via_service(url: str, template: Template, bodies: list[bytes], events: int) 
     return Phase("in-process: orjson + validate_row + record", events, elapsed, Timing.of(latencies))
 
 
-def via_core(url: str, batches: list[list[dict[str, Any]]], events: int) -> Phase:
+def via_repository(url: str, batches: list[list[dict[str, Any]]], events: int) -> Phase:
+    """Only the ledger rows, through the repository's own write path: ``repository.append`` reserves the
+    batch's ids and inserts them with COPY (PostgreSQL) / ``executemany`` (SQLite), after the same writer
+    serialization as ``record``."""
     database = connect(Settings(database_url=url))
+    prepared = [[tuple(row[c] for c in repository.LEDGER_COLUMNS) for row in rows] for rows in batches]
     latencies = []
     try:
         start = time.perf_counter()
-        for rows in batches:
+        for rows in prepared:
             began = time.perf_counter()
             with database.write() as session:
-                result = session.execute(
-                    insert(ledger).returning(ledger.c.id, sort_by_parameter_order=True), rows
-                )
-                ids = [row[0] for row in result]
+                dialect.serialize_writers(session, scope="ingest", key=int(rows[0][0]))
+                ids = repository.append(session, rows)
             assert len(ids) == len(rows)
             latencies.append(time.perf_counter() - began)
         elapsed = time.perf_counter() - start
     finally:
         database.dispose()
     return Phase(
-        "SQLAlchemy Core insert(...).returning(id), ledger only", events, elapsed, Timing.of(latencies)
+        "repository.append (reserved ids + COPY / executemany), ledger only",
+        events,
+        elapsed,
+        Timing.of(latencies),
     )
 
 
@@ -468,7 +476,7 @@ def run_db(db: str, args: argparse.Namespace, folder: Path) -> list[Phase] | Non
         steps: list[tuple[str, Callable[[str], list[Phase]]]] = [
             ("http", lambda url: [via_http(url, template, bodies, args.events, args)]),
             ("service", lambda url: [via_service(url, template, bodies, args.events)]),
-            ("core", lambda url: [via_core(url, rows, args.events)]),
+            ("repository", lambda url: [via_repository(url, rows, args.events)]),
             ("driver", lambda url: via_driver(url, db, rows, args.events)),
         ]
         for label, step in steps:

@@ -10,7 +10,13 @@ from sqlalchemy import func, select
 
 from herald.db.engine import Database
 from herald.interactions import service as interactions_service
-from herald.interactions.models import FirstSend, InteractionCount, InteractionDayCount, InteractionFineCount
+from herald.interactions.models import (
+    FirstSend,
+    InteractionCount,
+    InteractionDayCount,
+    InteractionFineCount,
+    InteractionMinuteCount,
+)
 from tests.conftest import TenantKey
 from tests.factories import create_contact, create_message, event, record
 
@@ -173,9 +179,18 @@ def test_counters_equal_a_recount_of_the_ledger(
     record(client, tenant, rows[:50])
     record(client, tenant, rows[50:])
 
-    def snapshot() -> tuple[list[Any], list[Any], list[Any], list[Any]]:
+    def snapshot() -> tuple[list[Any], ...]:
         with database.read() as session:
             return (
+                sorted(
+                    session.execute(
+                        select(
+                            InteractionMinuteCount.type,
+                            InteractionMinuteCount.minute_s,
+                            InteractionMinuteCount.n,
+                        )
+                    ).all()
+                ),
                 sorted(
                     session.execute(
                         select(InteractionDayCount.type, InteractionDayCount.day_s, InteractionDayCount.n)

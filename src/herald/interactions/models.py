@@ -7,6 +7,7 @@ give totals without ``COUNT(*)``; both are written in the same transaction as th
 * ``interaction_day_counts``: events per (message, type, UTC day), so long ranges sum few rows.
 * ``interaction_counts``: events per (message, type, 15-minute bucket). Every time zone in use today is a
   whole number of quarter hours from UTC, so a report's day boundaries fall on bucket boundaries.
+* ``interaction_minute_counts``: events per (message, type, minute), between the two.
 * ``interaction_fine_counts``: events per (message, type, second, block of 1024 ids). Inside one bucket the
   page's first row is found by summing these, then skipping fewer than 1024 rows in the index.
 """
@@ -23,6 +24,7 @@ from herald.db.base import Base, BigIntId, UTCDateTime, utcnow
 
 DAY_SECONDS = 86_400
 BUCKET_SECONDS = 900
+MINUTE_SECONDS = 60
 BLOCK_IDS = 1024
 
 
@@ -71,6 +73,18 @@ class InteractionCount(Base):
     message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True)
     type: Mapped[str] = mapped_column(String(16), primary_key=True)
     bucket_s: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class InteractionMinuteCount(Base):
+    """Events per (message, type, minute): a dense quarter hour is walked as 15 rows, then at most 60
+    seconds of cells, instead of every cell of the quarter hour."""
+
+    __tablename__ = "interaction_minute_counts"
+
+    message_id: Mapped[int] = mapped_column(ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True)
+    type: Mapped[str] = mapped_column(String(16), primary_key=True)
+    minute_s: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     n: Mapped[int] = mapped_column(BigInteger, default=0)
 
 

@@ -14,11 +14,13 @@ from herald.interactions.models import (
     BLOCK_IDS,
     BUCKET_SECONDS,
     DAY_SECONDS,
+    MINUTE_SECONDS,
     FirstSend,
     Interaction,
     InteractionCount,
     InteractionDayCount,
     InteractionFineCount,
+    InteractionMinuteCount,
 )
 from herald.interactions.schemas import InteractionFilter
 from herald.messages.models import Message
@@ -28,6 +30,7 @@ CHUNK = 10_000  # ids per lookup; each lookup passes them as one parameter (dial
 ledger = cast(Table, Interaction.__table__)
 days = cast(Table, InteractionDayCount.__table__)
 coarse = cast(Table, InteractionCount.__table__)
+minutes = cast(Table, InteractionMinuteCount.__table__)
 fine = cast(Table, InteractionFineCount.__table__)
 first_sends = cast(Table, FirstSend.__table__)
 
@@ -121,11 +124,15 @@ def add_counts(
     *,
     day_rows: Sequence[tuple[Any, ...]],
     coarse_rows: Sequence[tuple[Any, ...]],
+    minute_rows: Sequence[tuple[Any, ...]],
     fine_rows: Sequence[tuple[Any, ...]],
 ) -> None:
     dialect.add_to_counters(session, days, keys=("message_id", "type", "day_s"), column="n", rows=day_rows)
     dialect.add_to_counters(
         session, coarse, keys=("message_id", "type", "bucket_s"), column="n", rows=coarse_rows
+    )
+    dialect.add_to_counters(
+        session, minutes, keys=("message_id", "type", "minute_s"), column="n", rows=minute_rows
     )
     dialect.add_to_counters(
         session, fine, keys=("message_id", "type", "second_s", "block"), column="n", rows=fine_rows
@@ -172,6 +179,11 @@ _BUCKETS = (
     "SELECT bucket_s, n FROM interaction_counts"
     " WHERE message_id = :message_id AND type = :kind AND bucket_s >= :lo AND bucket_s < :hi"
     " ORDER BY bucket_s"
+)
+_MINUTES = (
+    "SELECT minute_s, n FROM interaction_minute_counts"
+    " WHERE message_id = :message_id AND type = :kind AND minute_s >= :lo AND minute_s < :hi"
+    " ORDER BY minute_s"
 )
 _CELLS = (
     "SELECT second_s, block, n FROM interaction_fine_counts"
@@ -223,6 +235,14 @@ def buckets(session: Session, *, message_id: int, kind: str, lo: int, hi: int) -
     return cast(list[tuple[int, int]], rows)
 
 
+def minute_units(session: Session, *, message_id: int, kind: str, lo: int, hi: int) -> list[tuple[int, int]]:
+    """(minute start, events) of the whole minutes in [lo, hi), oldest first."""
+    if lo >= hi:
+        return []
+    rows = dialect.fetch_all(session, _MINUTES, {"message_id": message_id, "kind": kind, "lo": lo, "hi": hi})
+    return cast(list[tuple[int, int]], rows)
+
+
 def cells(session: Session, *, message_id: int, kind: str, lo: int, hi: int) -> list[tuple[int, int, int]]:
     """(second, id block, events) of the cells in [lo, hi), in report order."""
     if lo >= hi:
@@ -268,10 +288,15 @@ def page_rows(
 
 def rebuild_derived(session: Session, *, message_id: int) -> None:
     """Recompute a message's counters and first sends from its ledger rows (bulk loads, repairs)."""
-    for table in (days, coarse, fine, first_sends):
+    for table in (days, coarse, minutes, fine, first_sends):
         session.execute(delete(table).where(table.c.message_id == message_id))
     of_message = ledger.c.message_id == message_id
-    for table, column, width in ((days, "day_s", DAY_SECONDS), (coarse, "bucket_s", BUCKET_SECONDS)):
+    widths = (
+        (days, "day_s", DAY_SECONDS),
+        (coarse, "bucket_s", BUCKET_SECONDS),
+        (minutes, "minute_s", MINUTE_SECONDS),
+    )
+    for table, column, width in widths:
         # Floor to the unit's start (SQL's % truncates towards zero; events before 1970 are negative).
         start = (ledger.c.occurred_s - ((ledger.c.occurred_s % width) + width) % width).label(column)
         session.execute(

@@ -13,7 +13,7 @@ from herald.db import dialect
 from herald.db.base import utcnow
 from herald.errors import NotFound
 from herald.interactions import repository
-from herald.interactions.models import BLOCK_IDS, BUCKET_SECONDS, DAY_SECONDS, Interaction
+from herald.interactions.models import BLOCK_IDS, BUCKET_SECONDS, DAY_SECONDS, MINUTE_SECONDS, Interaction
 from herald.interactions.schemas import (
     IngestResult,
     InteractionFilter,
@@ -93,6 +93,7 @@ def record(
 def _count(session: Session, events: Sequence[NewInteraction], ids: Sequence[int]) -> None:
     days: Counter[tuple[int, str, int]] = Counter()
     buckets: Counter[tuple[int, str, int]] = Counter()
+    minutes: Counter[tuple[int, str, int]] = Counter()
     cells: Counter[tuple[int, str, int, int]] = Counter()
     first: dict[tuple[int, int], int] = {}
     for event, row_id in zip(events, ids, strict=True):
@@ -100,6 +101,7 @@ def _count(session: Session, events: Sequence[NewInteraction], ids: Sequence[int
         kind = str(event.type)
         days[(event.message_id, kind, second - second % DAY_SECONDS)] += 1
         buckets[(event.message_id, kind, second - second % BUCKET_SECONDS)] += 1
+        minutes[(event.message_id, kind, second - second % MINUTE_SECONDS)] += 1
         cells[(event.message_id, kind, second, row_id // BLOCK_IDS)] += 1
         if kind == "sends":
             key = (event.message_id, event.contact_id)
@@ -109,6 +111,7 @@ def _count(session: Session, events: Sequence[NewInteraction], ids: Sequence[int
         session,
         day_rows=[(*key, n) for key, n in days.items()],
         coarse_rows=[(*key, n) for key, n in buckets.items()],
+        minute_rows=[(*key, n) for key, n in minutes.items()],
         fine_rows=[(*key, n) for key, n in cells.items()],
     )
     repository.keep_first_sends(session, [(*key, second) for key, second in first.items()])
@@ -194,6 +197,7 @@ def report_page(
 _LEVELS: tuple[tuple[int, Any], ...] = (
     (DAY_SECONDS, repository.day_units),
     (BUCKET_SECONDS, repository.buckets),
+    (MINUTE_SECONDS, repository.minute_units),
     (1, repository.cells),
 )
 _CELL_LEVEL = len(_LEVELS) - 1

@@ -64,19 +64,7 @@ from loader import email_of
 
 TARGET_EVENTS_PER_S = 20_000
 T0 = int(datetime(2024, 5, 6, 8, 0, tzinfo=UTC).timestamp())
-LEDGER_COLUMNS = (
-    "account_id",
-    "message_id",
-    "contact_id",
-    "contact_email",
-    "contact_phone",
-    "type",
-    "occurred_at",
-    "occurred_s",
-    "event_id",
-    "metadata",
-    "recorded_at",
-)
+LEDGER_COLUMNS = repository.LEDGER_COLUMNS
 ledger = cast(Table, Interaction.__table__)
 
 

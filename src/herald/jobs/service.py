@@ -1,0 +1,134 @@
+"""Durable jobs in Herald's own database: enqueued in the caller's transaction, claimed by one worker.
+
+Callers enqueue inside the transaction that causes the work, so the job commits with it or not at all
+(the outbox). Workers claim with ``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so any number of them on any
+number of hosts never take the same job; on SQLite the claim is one ``UPDATE ... RETURNING`` inside the
+single writer's ``BEGIN IMMEDIATE``. A claim is a lease: a worker that dies mid-job leaves it ``running``
+until ``locked_until`` passes, and the next claim takes it again. See docs/adr/0005-durable-jobs.md.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import Table, and_, or_, select, update
+from sqlalchemy.orm import Session
+
+from herald.db.base import utcnow
+from herald.jobs.models import Job
+
+AVAILABLE, RUNNING, COMPLETED, DISCARDED = "available", "running", "completed", "discarded"
+DEFAULT_LEASE = timedelta(seconds=60)
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    id: int
+    kind: str
+    payload: dict[str, Any]
+    attempt: int
+
+
+def enqueue(
+    session: Session,
+    *,
+    kind: str,
+    payload: dict[str, Any],
+    run_at: datetime | None = None,
+    priority: int = 0,
+    max_attempts: int = 20,
+) -> int:
+    """Add a job in the caller's transaction; it becomes visible to workers when that transaction commits."""
+    job = Job(
+        kind=kind,
+        payload=payload,
+        run_at=run_at or utcnow(),
+        priority=priority,
+        max_attempts=max_attempts,
+        state=AVAILABLE,
+    )
+    session.add(job)
+    session.flush()
+    return job.id
+
+
+jobs_table = cast(Table, Job.__table__)
+
+
+def claim(
+    session: Session,
+    *,
+    worker: str,
+    limit: int = 10,
+    kinds: Sequence[str] | None = None,
+    lease: timedelta = DEFAULT_LEASE,
+) -> list[ClaimedJob]:
+    """Take up to ``limit`` due jobs (and jobs whose lease expired) for ``worker``, highest priority first.
+
+    Commit right after claiming, so other workers see the lease; then run the jobs.
+    """
+    jobs = jobs_table
+    now = utcnow()
+    due = or_(
+        and_(jobs.c.state == AVAILABLE, jobs.c.run_at <= now),
+        and_(jobs.c.state == RUNNING, jobs.c.locked_until < now),
+    )
+    candidates = select(jobs.c.id).where(due)
+    if kinds:
+        candidates = candidates.where(jobs.c.kind.in_(list(kinds)))
+    # SKIP LOCKED on PostgreSQL (SQLite has no row locks and drops the clause; its writer is alone).
+    candidates = (
+        candidates.order_by(jobs.c.priority.desc(), jobs.c.run_at, jobs.c.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    statement = (
+        update(jobs)
+        .where(jobs.c.id.in_(candidates.scalar_subquery()))
+        .values(state=RUNNING, locked_by=worker, locked_until=now + lease, attempts=jobs.c.attempts + 1)
+        .returning(jobs.c.id, jobs.c.kind, jobs.c.payload, jobs.c.attempts)
+    )
+    rows = session.execute(statement).all()
+    claimed = [ClaimedJob(id=int(r[0]), kind=r[1], payload=r[2], attempt=int(r[3])) for r in rows]
+    return sorted(claimed, key=lambda job: job.id)
+
+
+def complete(session: Session, *, job_id: int, worker: str) -> bool:
+    """Mark a claimed job done; False when the lease was lost (another worker took it over)."""
+    jobs = jobs_table
+    result = session.execute(
+        update(jobs)
+        .where(jobs.c.id == job_id, jobs.c.locked_by == worker, jobs.c.state == RUNNING)
+        .values(state=COMPLETED, finished_at=utcnow(), locked_until=None)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+def backoff(attempt: int, *, base_s: float = 15.0, cap_s: float = 3600.0) -> timedelta:
+    """Exponential backoff with full jitter: attempt 1 waits up to 15 s, doubling up to an hour."""
+    ceiling = min(cap_s, base_s * 2 ** max(attempt - 1, 0))
+    return timedelta(seconds=random.uniform(ceiling / 2, ceiling))
+
+
+def fail(
+    session: Session, *, job_id: int, worker: str, error: str, retry_in: timedelta | None = None
+) -> str | None:
+    """Record a failed attempt: the job runs again after ``retry_in`` (default: ``backoff``), or is
+    discarded once its attempts are spent. Returns the new state, or None when the lease was lost."""
+    job = session.get(Job, job_id, with_for_update=True)
+    if job is None or job.locked_by != worker or job.state != RUNNING:
+        return None
+    job.last_error = error[:2000]
+    job.locked_by = None
+    job.locked_until = None
+    if job.attempts >= job.max_attempts:
+        job.state = DISCARDED
+        job.finished_at = utcnow()
+    else:
+        job.state = AVAILABLE
+        job.run_at = utcnow() + (retry_in if retry_in is not None else backoff(job.attempts))
+    return job.state

@@ -116,5 +116,6 @@ def authenticate(session: Session, *, key: str) -> Principal | None:
     return Principal(account_id=account_id, account_name=name, timezone=timezone)
 
 
-def count_accounts(session: Session) -> int:
-    return len(session.scalars(select(Account.id).limit(1)).all())
+def has_accounts(session: Session) -> bool:
+    """Whether any account exists (the first start creates one when none does)."""
+    return session.scalar(select(Account.id).limit(1)) is not None

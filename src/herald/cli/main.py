@@ -43,7 +43,7 @@ def _fail(exc: HeraldError) -> typer.Exit:
 def _bootstrap(database: Database, base_url: str) -> None:
     """On an empty database, create the default account and print its first key once."""
     with database.write() as session:
-        if accounts_service.count_accounts(session):
+        if accounts_service.has_accounts(session):
             return
         account = accounts_service.create_account(session, name=DEFAULT_ACCOUNT)
         issued = accounts_service.issue_key(session, account_id=account.id)

@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import Engine, create_engine, event
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from herald.settings import Settings
 
@@ -88,9 +88,6 @@ class Database:
         """One read-only transaction, always rolled back."""
         with Session(self.reader, expire_on_commit=False) as session, session.begin():
             yield session
-
-    def session_factory(self) -> sessionmaker[Session]:
-        return sessionmaker(self.writer, expire_on_commit=False)
 
     def dispose(self) -> None:
         self.writer.dispose()

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 
 from herald.accounts import service as accounts_service
@@ -25,6 +26,8 @@ from herald.db.engine import Database, connect
 from herald.settings import Settings
 
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+# One Fernet key for the whole run: tests never touch a key file in the working tree.
+TEST_SECRET_KEY = Fernet.generate_key().decode("ascii")
 TRUNCATE_ORDER = None  # computed from the metadata
 
 
@@ -102,7 +105,12 @@ def backend(request: pytest.FixtureRequest, tmp_path: Path) -> Backend:
 
 @pytest.fixture
 def settings(backend: Backend) -> Settings:
-    return Settings(database_url=backend.url, database_pool_size=4)
+    return Settings(
+        database_url=backend.url,
+        database_pool_size=4,
+        secret_key=TEST_SECRET_KEY,
+        webhook_allow_private=True,
+    )
 
 
 @pytest.fixture

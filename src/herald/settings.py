@@ -33,6 +33,29 @@ class Settings(BaseSettings):
     public_base_url: str | None = Field(
         default=None, description="How clients reach this server; printed with a new API key."
     )
+    secret_key: str | None = Field(
+        default=None,
+        description="Fernet key(s) that encrypt webhook passwords and signing secrets at rest; "
+        "comma-separated to rotate (the first encrypts). Unset: read from secret_key_file.",
+    )
+    secret_key_file: Path = Field(
+        default=Path("./var/herald.key"),
+        description="Where the generated key lives when secret_key is unset (created on first start, 0600).",
+    )
+    webhook_retry_schedule: str | None = Field(
+        default=None,
+        description="Comma-separated seconds between webhook attempts; unset: the default schedule "
+        "(about 39 hours over 12 attempts, with jitter).",
+    )
+    webhook_timeout_seconds: float = Field(default=15.0, gt=0, description="Per-attempt HTTP timeout.")
+    webhook_allow_private: bool = Field(
+        default=False,
+        description="Allow webhook URLs on private, loopback and link-local addresses (local testing only).",
+    )
+    webhook_concurrency: int = Field(default=64, ge=1, description="Deliveries in flight per worker.")
+    embedded_worker: bool = Field(
+        default=True, description="Run the job worker inside `herald serve` (turn off when `herald worker` runs)."
+    )
 
     @cached_property
     def sqlalchemy_url(self) -> str:

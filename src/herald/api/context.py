@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import base64
 import binascii
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from herald.accounts import service as accounts_service
 from herald.accounts.service import Principal
 from herald.db.engine import Database
 from herald.settings import Settings
+from herald.webhooks.schemas import EndpointPolicy
+from herald.webhooks.secrets import SecretBox, load_secret_box
 
 
 @dataclass
@@ -19,6 +21,16 @@ class AppContext:
     # Bumped after every commit of this process that adds interactions; caches of derived answers
     # (the report cache) compare it to drop what those interactions made stale.
     ledger_changed: int = 0
+    # Seals webhook passwords and signing secrets; built from the settings unless given.
+    secrets: SecretBox = field(default=None)  # type: ignore[assignment]
+
+    def __post_init__(self) -> None:
+        if self.secrets is None:
+            self.secrets = load_secret_box(self.settings.secret_key, self.settings.secret_key_file)
+
+    @property
+    def webhook_policy(self) -> EndpointPolicy:
+        return EndpointPolicy(allow_private=self.settings.webhook_allow_private)
 
     def principal_for_key(self, key: str | None) -> Principal | None:
         """The account behind ``key``; None when it is missing, malformed, unknown or revoked."""

@@ -6,6 +6,7 @@ from herald.db.base import Base
 from herald.interactions import models as interactions_models
 from herald.jobs import models as jobs_models
 from herald.messages import models as messages_models
+from herald.webhooks import models as webhooks_models
 
 __all__ = [
     "Base",
@@ -14,4 +15,5 @@ __all__ = [
     "interactions_models",
     "jobs_models",
     "messages_models",
+    "webhooks_models",
 ]

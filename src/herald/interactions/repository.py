@@ -40,16 +40,16 @@ def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
         yield values[start : start + CHUNK]
 
 
-def messages_of_account(session: Session, *, account_id: int, ids: Iterable[int]) -> set[int]:
-    found: set[int] = set()
+def messages_of_account(session: Session, *, account_id: int, ids: Iterable[int]) -> dict[int, str]:
+    """The channel (email, sms, mms) of those ids that are the account's messages."""
+    found: dict[int, str] = {}
     for chunk in _chunks(sorted(set(ids))):
-        found.update(
-            session.scalars(
-                select(Message.id).where(
-                    Message.account_id == account_id, dialect.member_of(session, Message.id, chunk)
-                )
+        rows = session.execute(
+            select(Message.id, Message.channel).where(
+                Message.account_id == account_id, dialect.member_of(session, Message.id, chunk)
             )
         )
+        found.update((int(message_id), str(channel)) for message_id, channel in rows)
     return found
 
 

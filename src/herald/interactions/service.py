@@ -25,6 +25,8 @@ from herald.interactions.schemas import (
     ReportRow,
 )
 from herald.timezones import day_window
+from herald.webhooks import service as webhooks_service
+from herald.webhooks.schemas import NewEvent
 
 REPORT_PAGE_SIZE = 100
 
@@ -32,7 +34,8 @@ REPORT_PAGE_SIZE = 100
 def record(
     session: Session, *, account_id: int, events: Sequence[NewInteraction], rejected: Sequence[Rejection] = ()
 ) -> IngestResult:
-    """Append events to the ledger with their counters and first-send times, in the caller's transaction.
+    """Append events to the ledger with their counters, first-send times and webhook deliveries (the
+    outbox), in the caller's transaction: an event never commits without its deliveries.
 
     Idempotent per ``event_id``: an id seen before (in the ledger or earlier in the batch) counts as a
     duplicate and is stored once. Events naming another account's message or contact are rejected.
@@ -85,6 +88,15 @@ def record(
         )
     ids = repository.append(session, rows)
     _count(session, accepted, ids)
+    webhooks_service.enqueue_deliveries(
+        session,
+        account_id=account_id,
+        events=[
+            NewEvent(interaction_id=row_id, type=str(event.type), message_id=event.message_id)
+            for event, row_id in zip(accepted, ids, strict=True)
+        ],
+        channels=messages,
+    )
     result.recorded = len(ids)
     result.ids = ids
     return result

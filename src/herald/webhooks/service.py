@@ -1,0 +1,470 @@
+"""Webhook endpoints (both dialects), the outbox written at ingest, and the attempt log.
+
+Every function runs in the caller's transaction and never commits. Endpoint ids on the wire are UUID
+strings (``public_id``); an id of another account is simply not found.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from datetime import datetime, timedelta
+from typing import Any, cast
+from urllib.parse import urlsplit
+
+from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy.orm import Session
+
+from herald.db.base import utcnow
+from herald.errors import FieldProblem, InvalidInput, NotFound
+from herald.interactions.models import Interaction
+from herald.interactions.types import ALL_TYPES
+from herald.webhooks import ssrf
+from herald.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from herald.webhooks.schemas import (
+    DELIVERY_STATES,
+    AttemptView,
+    Created,
+    DeliveryView,
+    Dialect,
+    EndpointPatch,
+    EndpointPolicy,
+    EndpointSpec,
+    EndpointStatus,
+    EndpointView,
+    NewEvent,
+)
+from herald.webhooks.secrets import SecretBox, new_signing_secret
+
+NOT_FOUND = "webhook not found"
+# SenderGuide's SMS webhooks only see text-message events.
+DIALECT_CHANNELS: dict[str, frozenset[str] | None] = {
+    Dialect.SENDERGUIDE: frozenset({"sms", "mms"}),
+    Dialect.NATIVE: None,
+}
+VERBS = ("POST", "GET")
+MAX_URL_LENGTH = 2000
+
+deliveries_table = cast(Table, WebhookDelivery.__table__)
+attempts_table = cast(Table, WebhookAttempt.__table__)
+
+
+def check_endpoint(
+    *,
+    url: str,
+    event_types: Sequence[str],
+    verb: str,
+    username: str | None,
+    password: str | None,
+    policy: EndpointPolicy,
+) -> None:
+    """Raise InvalidInput naming every problem of an endpoint's merged settings."""
+    problems: list[FieldProblem] = []
+    parts = urlsplit(url)
+    if len(url) > MAX_URL_LENGTH:
+        problems.append(FieldProblem("url", f"must be at most {MAX_URL_LENGTH} characters"))
+    elif parts.scheme not in ("http", "https") or not parts.hostname:
+        problems.append(FieldProblem("url", "must be an absolute http or https URL"))
+    elif parts.username or parts.password:
+        problems.append(FieldProblem("url", "must not carry credentials; use basic auth settings"))
+    else:
+        try:
+            ssrf.check_url(url, allow_private=policy.allow_private)
+        except ssrf.ForbiddenAddress as error:
+            problems.append(FieldProblem("url", str(error)))
+    if not event_types:
+        problems.append(FieldProblem("event_types", "must name at least one event type"))
+    for position, kind in enumerate(event_types):
+        if kind not in ALL_TYPES:
+            problems.append(FieldProblem(f"event_types.{position}", f"unknown event type {kind!r}"))
+    if verb not in VERBS:
+        problems.append(FieldProblem("verb", "must be POST or GET"))
+    if (username is None) != (password is None):
+        field = "auth_details.password" if password is None else "auth_details.username"
+        problems.append(FieldProblem(field, "basic auth needs both a username and a password"))
+    if username is not None and ":" in username:
+        problems.append(FieldProblem("auth_details.username", "must not contain ':'"))
+    if problems:
+        raise InvalidInput(
+            problems[0].reason if len(problems) == 1 else "the webhook is invalid", problems=problems
+        )
+
+
+def create_endpoint(
+    session: Session, *, account_id: int, spec: EndpointSpec, box: SecretBox, policy: EndpointPolicy
+) -> Created:
+    """Save a new endpoint with a fresh signing secret, returned here once and never again."""
+    event_types = _unique(spec.event_types)
+    check_endpoint(
+        url=spec.url,
+        event_types=event_types,
+        verb=spec.verb,
+        username=spec.auth_username,
+        password=spec.auth_password,
+        policy=policy,
+    )
+    secret = new_signing_secret()
+    now = utcnow()
+    endpoint = WebhookEndpoint(
+        public_id=str(uuid.uuid4()),
+        account_id=account_id,
+        dialect=str(spec.dialect),
+        url=spec.url,
+        verb=spec.verb,
+        event_types=event_types,
+        description=spec.description,
+        auth_username=spec.auth_username,
+        auth_password_token=box.seal(spec.auth_password) if spec.auth_password is not None else None,
+        secret_token=box.seal(secret),
+        status=str(spec.status),
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(endpoint)
+    session.flush()
+    return Created(view=_view(endpoint), secret=secret)
+
+
+def list_endpoints(
+    session: Session,
+    *,
+    account_id: int,
+    dialect: Dialect | None = None,
+    after_id: int | None = None,
+    limit: int | None = None,
+) -> list[EndpointView]:
+    """The account's endpoints in creation order (all dialects unless one is named)."""
+    query = select(WebhookEndpoint).where(WebhookEndpoint.account_id == account_id)
+    if dialect is not None:
+        query = query.where(WebhookEndpoint.dialect == str(dialect))
+    if after_id is not None:
+        query = query.where(WebhookEndpoint.id > after_id)
+    query = query.order_by(WebhookEndpoint.id)
+    if limit is not None:
+        query = query.limit(limit)
+    return [_view(row) for row in session.scalars(query)]
+
+
+def get_endpoint(
+    session: Session, *, account_id: int, public_id: str, dialect: Dialect | None = None
+) -> EndpointView:
+    return _view(_load(session, account_id=account_id, public_id=public_id, dialect=dialect))
+
+
+def update_endpoint(
+    session: Session,
+    *,
+    account_id: int,
+    public_id: str,
+    patch: EndpointPatch,
+    box: SecretBox,
+    policy: EndpointPolicy,
+    dialect: Dialect | None = None,
+) -> EndpointView:
+    """Apply the fields given; the merged result is checked as a whole. Re-enabling clears the failure
+    record; disabling discards the endpoint's pending deliveries (``recover`` brings them back)."""
+    endpoint = _load(session, account_id=account_id, public_id=public_id, dialect=dialect, lock=True)
+    given = patch.given()
+    url = cast(str, given.get("url", endpoint.url))
+    event_types = _unique(cast(list[str], given.get("event_types", endpoint.event_types)))
+    verb = cast(str, given.get("verb", endpoint.verb))
+    username = cast("str | None", given.get("auth_username", endpoint.auth_username))
+    if "auth_password" in given:
+        password = cast("str | None", given["auth_password"])
+    elif "auth_username" in given and given["auth_username"] is None:
+        password = None
+    else:
+        password = box.open(endpoint.auth_password_token) if endpoint.auth_password_token else None
+    check_endpoint(
+        url=url, event_types=event_types, verb=verb, username=username, password=password, policy=policy
+    )
+    endpoint.url = url
+    endpoint.event_types = event_types
+    endpoint.verb = verb
+    endpoint.auth_username = username
+    if "auth_password" in given or username is None:
+        endpoint.auth_password_token = box.seal(password) if password is not None else None
+    if "description" in given:
+        endpoint.description = cast("str | None", given["description"])
+    if "status" in given:
+        status = str(given["status"])
+        if status == EndpointStatus.ENABLED and endpoint.status != EndpointStatus.ENABLED:
+            endpoint.status = status
+            endpoint.disabled_reason = None
+            endpoint.failing_since = None
+        elif status == EndpointStatus.DISABLED and endpoint.status != EndpointStatus.DISABLED:
+            disable(session, endpoint, reason="disabled through the API")
+    endpoint.updated_at = utcnow()
+    session.flush()
+    return _view(endpoint)
+
+
+def delete_endpoint(
+    session: Session, *, account_id: int, public_id: str, dialect: Dialect | None = None
+) -> None:
+    """Remove the endpoint with its deliveries and attempt log; a delivery in flight is not sent again."""
+    endpoint = _load(session, account_id=account_id, public_id=public_id, dialect=dialect)
+    session.execute(delete(WebhookAttempt).where(WebhookAttempt.endpoint_id == endpoint.id))
+    session.execute(delete(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id))
+    session.delete(endpoint)
+    session.flush()
+
+
+def rotate_secret(
+    session: Session, *, account_id: int, public_id: str, grace: timedelta, box: SecretBox
+) -> Created:
+    """Give the endpoint a new signing secret; for ``grace`` deliveries carry signatures by both."""
+    endpoint = _load(session, account_id=account_id, public_id=public_id, lock=True)
+    secret = new_signing_secret()
+    now = utcnow()
+    if grace > timedelta(0):
+        endpoint.previous_secret_token = endpoint.secret_token
+        endpoint.previous_secret_until = now + grace
+    else:
+        endpoint.previous_secret_token = None
+        endpoint.previous_secret_until = None
+    endpoint.secret_token = box.seal(secret)
+    endpoint.updated_at = now
+    session.flush()
+    return Created(view=_view(endpoint), secret=secret)
+
+
+def disable(session: Session, endpoint: WebhookEndpoint, *, reason: str) -> None:
+    """Stop calling the endpoint: its pending deliveries are discarded with ``reason``."""
+    now = utcnow()
+    endpoint.status = EndpointStatus.DISABLED
+    endpoint.disabled_reason = reason
+    endpoint.updated_at = now
+    session.execute(
+        update(deliveries_table)
+        .where(
+            deliveries_table.c.endpoint_id == endpoint.id,
+            deliveries_table.c.state.in_(("available", "running")),
+        )
+        .values(state="discarded", last_error=reason, finished_at=now, locked_by=None, locked_until=None)
+    )
+
+
+def enqueue_deliveries(
+    session: Session, *, account_id: int, events: Sequence[NewEvent], channels: dict[int, str]
+) -> int:
+    """Write one delivery per (event, enabled endpoint that wants it), in the ingest transaction: the
+    outbox. Returns how many were written."""
+    if not events:
+        return 0
+    endpoints = session.execute(
+        select(WebhookEndpoint.id, WebhookEndpoint.dialect, WebhookEndpoint.event_types).where(
+            WebhookEndpoint.account_id == account_id, WebhookEndpoint.status == EndpointStatus.ENABLED
+        )
+    ).all()
+    if not endpoints:
+        return 0
+    now = utcnow()
+    rows: list[dict[str, Any]] = []
+    for endpoint_id, dialect, event_types in endpoints:
+        wanted = set(event_types)
+        allowed = DIALECT_CHANNELS.get(dialect)
+        for event in events:
+            if event.type not in wanted:
+                continue
+            if allowed is not None and channels.get(event.message_id) not in allowed:
+                continue
+            rows.append(
+                {
+                    "account_id": account_id,
+                    "endpoint_id": endpoint_id,
+                    "interaction_id": event.interaction_id,
+                    "event_type": event.type,
+                    "state": "available",
+                    "run_at": now,
+                    "attempts": 0,
+                    "created_at": now,
+                }
+            )
+    if rows:
+        session.execute(insert(deliveries_table), rows)
+    return len(rows)
+
+
+def list_deliveries(
+    session: Session,
+    *,
+    account_id: int,
+    public_id: str,
+    interaction_id: int | None = None,
+    state: str | None = None,
+    after_id: int | None = None,
+    limit: int = 100,
+) -> list[DeliveryView]:
+    """The endpoint's deliveries, oldest first (``state`` as the API names it: pending, failed, ...)."""
+    endpoint = _load(session, account_id=account_id, public_id=public_id)
+    query = select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)
+    if interaction_id is not None:
+        query = query.where(WebhookDelivery.interaction_id == interaction_id)
+    if state is not None:
+        internal = [k for k, v in DELIVERY_STATES.items() if v == state]
+        query = query.where(WebhookDelivery.state.in_(internal))
+    if after_id is not None:
+        query = query.where(WebhookDelivery.id > after_id)
+    rows = session.scalars(query.order_by(WebhookDelivery.id).limit(limit))
+    return [_delivery_view(row, endpoint.public_id) for row in rows]
+
+
+def list_attempts(
+    session: Session,
+    *,
+    account_id: int,
+    public_id: str,
+    interaction_id: int | None = None,
+    after_id: int | None = None,
+    limit: int = 100,
+) -> list[AttemptView]:
+    """The endpoint's attempt log, oldest first, optionally for one event."""
+    endpoint = _load(session, account_id=account_id, public_id=public_id)
+    query = select(WebhookAttempt).where(WebhookAttempt.endpoint_id == endpoint.id)
+    if interaction_id is not None:
+        query = query.where(WebhookAttempt.interaction_id == interaction_id)
+    if after_id is not None:
+        query = query.where(WebhookAttempt.id > after_id)
+    rows = session.scalars(query.order_by(WebhookAttempt.id).limit(limit))
+    return [
+        AttemptView(
+            id=row.id,
+            delivery_id=row.delivery_id,
+            endpoint_id=endpoint.public_id,
+            interaction_id=row.interaction_id,
+            attempt=row.attempt,
+            attempted_at=row.attempted_at,
+            status_code=row.status_code,
+            latency_ms=row.latency_ms,
+            outcome=row.outcome,
+            response_excerpt=row.response_excerpt,
+            error=row.error,
+        )
+        for row in rows
+    ]
+
+
+def resend(session: Session, *, account_id: int, public_id: str, interaction_id: int) -> DeliveryView:
+    """Send one event to the endpoint again now (whatever its earlier outcome), keeping its
+    ``webhook-id`` so receivers can tell it is the same event. Raises NotFound for an unknown event."""
+    endpoint = _load(session, account_id=account_id, public_id=public_id)
+    _require_enabled(endpoint)
+    now = utcnow()
+    delivery = session.scalars(
+        select(WebhookDelivery)
+        .where(WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.interaction_id == interaction_id)
+        .order_by(WebhookDelivery.id)
+        .limit(1)
+    ).first()
+    if delivery is None:
+        kind = session.scalar(
+            select(Interaction.type).where(
+                Interaction.id == interaction_id, Interaction.account_id == account_id
+            )
+        )
+        if kind is None:
+            raise NotFound("interaction not found")
+        delivery = WebhookDelivery(
+            account_id=account_id,
+            endpoint_id=endpoint.id,
+            interaction_id=interaction_id,
+            event_type=kind,
+            state="available",
+            run_at=now,
+            attempts=0,
+            created_at=now,
+        )
+        session.add(delivery)
+    elif delivery.state != "running":
+        delivery.state = "available"
+        delivery.run_at = now
+        delivery.attempts = 0
+        delivery.finished_at = None
+    session.flush()
+    return _delivery_view(delivery, endpoint.public_id)
+
+
+def recover(
+    session: Session, *, account_id: int, public_id: str, since: datetime, until: datetime | None = None
+) -> int:
+    """Queue again every failed delivery of the endpoint created in [since, until); returns how many."""
+    endpoint = _load(session, account_id=account_id, public_id=public_id)
+    _require_enabled(endpoint)
+    query = update(deliveries_table).where(
+        deliveries_table.c.endpoint_id == endpoint.id,
+        deliveries_table.c.state == "discarded",
+        deliveries_table.c.created_at >= since,
+    )
+    if until is not None:
+        query = query.where(deliveries_table.c.created_at < until)
+    result = session.execute(query.values(state="available", run_at=utcnow(), attempts=0, finished_at=None))
+    return int(result.rowcount)  # type: ignore[attr-defined]
+
+
+def _require_enabled(endpoint: WebhookEndpoint) -> None:
+    if endpoint.status != EndpointStatus.ENABLED:
+        raise InvalidInput(
+            "the webhook is disabled; enable it first",
+            problems=[FieldProblem("status", "must be enabled to send events")],
+        )
+
+
+def _load(
+    session: Session, *, account_id: int, public_id: str, dialect: Dialect | None = None, lock: bool = False
+) -> WebhookEndpoint:
+    query = select(WebhookEndpoint).where(
+        WebhookEndpoint.public_id == public_id, WebhookEndpoint.account_id == account_id
+    )
+    if dialect is not None:
+        query = query.where(WebhookEndpoint.dialect == str(dialect))
+    if lock:
+        query = query.with_for_update()
+    endpoint = session.scalars(query).first()
+    if endpoint is None:
+        raise NotFound(NOT_FOUND)
+    return endpoint
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _view(row: WebhookEndpoint) -> EndpointView:
+    rotating = row.previous_secret_until
+    if rotating is not None and rotating <= utcnow():
+        rotating = None
+    return EndpointView(
+        id=row.id,
+        public_id=row.public_id,
+        dialect=row.dialect,
+        url=row.url,
+        verb=row.verb,
+        event_types=list(row.event_types),
+        description=row.description,
+        auth_username=row.auth_username,
+        has_password=row.auth_password_token is not None,
+        status=row.status,
+        disabled_reason=row.disabled_reason,
+        failing_since=row.failing_since,
+        created_at=row.created_at,
+        updated_at=row.updated_at,
+        secret_rotating_until=rotating,
+    )
+
+
+def _delivery_view(row: WebhookDelivery, endpoint_public_id: str) -> DeliveryView:
+    pending = row.state in ("available", "running")
+    return DeliveryView(
+        id=row.id,
+        endpoint_id=endpoint_public_id,
+        interaction_id=row.interaction_id,
+        event_type=row.event_type,
+        state=DELIVERY_STATES.get(row.state, row.state),
+        attempts=row.attempts,
+        next_attempt_at=row.run_at if pending else None,
+        last_status=row.last_status,
+        last_error=row.last_error,
+        created_at=row.created_at,
+        finished_at=row.finished_at,
+    )

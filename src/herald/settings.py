@@ -54,7 +54,8 @@ class Settings(BaseSettings):
     )
     webhook_concurrency: int = Field(default=64, ge=1, description="Deliveries in flight per worker.")
     embedded_worker: bool = Field(
-        default=True, description="Run the job worker inside `herald serve` (turn off when `herald worker` runs)."
+        default=True,
+        description="Run the job worker beside `herald serve` (turn off where `herald worker` runs instead).",
     )
 
     @cached_property

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import Table, and_, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, or_, select, update
 from sqlalchemy.orm import Session
 
 from herald.db.base import utcnow
@@ -72,29 +72,68 @@ def claim(
     Commit right after claiming, so other workers see the lease; then run the jobs.
     """
     jobs = jobs_table
+    where = [jobs.c.kind.in_(list(kinds))] if kinds else []
+    rows = claim_rows(
+        session,
+        jobs,
+        worker=worker,
+        limit=limit,
+        lease=lease,
+        order_by=(jobs.c.priority.desc(), jobs.c.run_at, jobs.c.id),
+        returning=(jobs.c.id, jobs.c.kind, jobs.c.payload, jobs.c.attempts),
+        where=where,
+    )
+    claimed = [ClaimedJob(id=int(r[0]), kind=r[1], payload=r[2], attempt=int(r[3])) for r in rows]
+    return sorted(claimed, key=lambda job: job.id)
+
+
+def claim_rows(
+    session: Session,
+    table: Table,
+    *,
+    worker: str,
+    limit: int,
+    lease: timedelta,
+    order_by: Sequence[ColumnElement[Any]],
+    returning: Sequence[ColumnElement[Any]],
+    where: Sequence[ColumnElement[bool]] = (),
+) -> list[tuple[Any, ...]]:
+    """The claim of any queue table with the lease columns (state, run_at, attempts, locked_by,
+    locked_until): the rows due, or whose lease expired, become ``running`` for ``worker``.
+
+    One statement: ``UPDATE ... WHERE id IN (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING``. PostgreSQL
+    workers skip each other's rows; SQLite drops the clause, its single writer already excludes others.
+    """
     now = utcnow()
     due = or_(
-        and_(jobs.c.state == AVAILABLE, jobs.c.run_at <= now),
-        and_(jobs.c.state == RUNNING, jobs.c.locked_until < now),
+        and_(table.c.state == AVAILABLE, table.c.run_at <= now),
+        and_(table.c.state == RUNNING, table.c.locked_until < now),
     )
-    candidates = select(jobs.c.id).where(due)
-    if kinds:
-        candidates = candidates.where(jobs.c.kind.in_(list(kinds)))
-    # SKIP LOCKED on PostgreSQL (SQLite has no row locks and drops the clause; its writer is alone).
     candidates = (
-        candidates.order_by(jobs.c.priority.desc(), jobs.c.run_at, jobs.c.id)
+        select(table.c.id)
+        .where(due, *where)
+        .order_by(*order_by)
         .limit(limit)
         .with_for_update(skip_locked=True)
     )
     statement = (
-        update(jobs)
-        .where(jobs.c.id.in_(candidates.scalar_subquery()))
-        .values(state=RUNNING, locked_by=worker, locked_until=now + lease, attempts=jobs.c.attempts + 1)
-        .returning(jobs.c.id, jobs.c.kind, jobs.c.payload, jobs.c.attempts)
+        update(table)
+        .where(table.c.id.in_(candidates.scalar_subquery()))
+        .values(state=RUNNING, locked_by=worker, locked_until=now + lease, attempts=table.c.attempts + 1)
+        .returning(*returning)
     )
-    rows = session.execute(statement).all()
-    claimed = [ClaimedJob(id=int(r[0]), kind=r[1], payload=r[2], attempt=int(r[3])) for r in rows]
-    return sorted(claimed, key=lambda job: job.id)
+    return [tuple(row) for row in session.execute(statement)]
+
+
+def release_all(session: Session, table: Table) -> int:
+    """Make every running row of ``table`` available again: for a worker that owns the whole queue (the
+    embedded worker on SQLite) at start-up, when any lease it finds was held by its own dead past."""
+    result = session.execute(
+        update(table)
+        .where(table.c.state == RUNNING)
+        .values(state=AVAILABLE, locked_by=None, locked_until=None, run_at=utcnow())
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def complete(session: Session, *, job_id: int, worker: str) -> bool:

@@ -1,0 +1,199 @@
+"""The worker: one asyncio loop that claims due webhook deliveries and jobs, runs them, and records what
+happened. Embedded beside ``herald serve`` by default; ``herald worker`` runs it alone, on any number of
+hosts against PostgreSQL.
+
+Database work runs on one dedicated thread (the session is not shared between threads), HTTP on the event
+loop. Each turn of the loop records the outcomes gathered since the last turn in one transaction, so the
+database sees one commit per batch, not per delivery.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import socket
+import uuid
+from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+from typing import Any, TypeVar, cast
+
+import structlog
+from sqlalchemy import Table
+from sqlalchemy.orm import Session
+
+from herald.db.engine import Database
+from herald.jobs import service as jobs_service
+from herald.jobs.service import ClaimedJob
+from herald.settings import Settings
+from herald.webhooks import delivery
+from herald.webhooks.models import WebhookDelivery
+from herald.webhooks.secrets import load_secret_box
+from herald.webhooks.sender import Sender
+
+log = structlog.get_logger()
+T = TypeVar("T")
+JobHandler = Callable[[ClaimedJob], Awaitable[None]]
+# A claim's lease: a killed worker's deliveries and jobs are taken again once it passes (NOTES: ≤ 60 s).
+LEASE = timedelta(seconds=60)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+
+
+@dataclass
+class WorkerStats:
+    delivered: int = 0
+    failed_attempts: int = 0
+    jobs_done: int = 0
+
+
+class Worker:
+    """Runs until ``stop`` is set, then finishes what it has in flight and records it."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        database: Database,
+        *,
+        owns_queue: bool = False,
+        handlers: dict[str, JobHandler] | None = None,
+        poll_seconds: float = 0.1,
+        name: str | None = None,
+    ) -> None:
+        self.settings = settings
+        self.database = database
+        self.owns_queue = owns_queue
+        self.handlers = dict(handlers or {})
+        self.poll_seconds = poll_seconds
+        self.name = name or worker_name()
+        self.concurrency = settings.webhook_concurrency
+        self.policy = delivery.RetryPolicy.from_setting(settings.webhook_retry_schedule)
+        self.secrets = delivery.SecretCache(load_secret_box(settings.secret_key, settings.secret_key_file))
+        self.stats = WorkerStats()
+        self._db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="herald-worker-db")
+
+    async def _db(self, work: Callable[[Session], T]) -> T:
+        def run() -> T:
+            with self.database.write() as session:
+                return work(session)
+
+        return await asyncio.get_running_loop().run_in_executor(self._db_thread, run)
+
+    async def run(self, stop: asyncio.Event) -> None:
+        try:
+            await self._run(stop)
+        finally:
+            self._db_thread.shutdown(wait=True)
+
+    async def _run(self, stop: asyncio.Event) -> None:
+        if self.owns_queue:
+            released = await self._db(_release_everything)
+            if released:
+                log.info("worker.recovered", deliveries_and_jobs=released)
+        log.info("worker.started", worker=self.name, concurrency=self.concurrency)
+        in_flight: dict[asyncio.Task[Any], str] = {}
+        outcomes: list[delivery.Outcome] = []
+        finished_jobs: list[tuple[ClaimedJob, BaseException | None]] = []
+        async with Sender(
+            timeout_s=self.settings.webhook_timeout_seconds,
+            allow_private=self.settings.webhook_allow_private,
+            concurrency=self.concurrency,
+        ) as sender:
+            while True:
+                if outcomes or finished_jobs:
+                    batch, outcomes = outcomes, []
+                    jobs_batch, finished_jobs = finished_jobs, []
+                    await self._db(partial(self._record, outcomes=batch, jobs=jobs_batch))
+                if stop.is_set() and not in_flight:
+                    break
+                claimed = 0
+                room = self.concurrency - len(in_flight)
+                if not stop.is_set() and room > 0 and (not in_flight or room >= self.concurrency // 4):
+                    outgoing = await self._db(
+                        partial(
+                            delivery.claim_deliveries,
+                            worker=self.name,
+                            limit=room,
+                            lease=LEASE,
+                            secrets=self.secrets,
+                        )
+                    )
+                    for out in outgoing:
+                        in_flight[asyncio.create_task(sender.send(out))] = "delivery"
+                    claimed = len(outgoing)
+                    if self.handlers and room - claimed > 0:
+                        jobs = await self._db(
+                            partial(
+                                jobs_service.claim,
+                                worker=self.name,
+                                limit=room - claimed,
+                                kinds=list(self.handlers),
+                                lease=LEASE,
+                            )
+                        )
+                        for job in jobs:
+                            in_flight[asyncio.create_task(self._run_job(job))] = "job"
+                        claimed += len(jobs)
+                if in_flight:
+                    done, _ = await asyncio.wait(
+                        set(in_flight),
+                        timeout=0 if claimed >= room else self.poll_seconds,
+                        return_when=asyncio.FIRST_COMPLETED,
+                    )
+                    for task in done:
+                        kind = in_flight.pop(task)
+                        result = task.result()
+                        if kind == "delivery":
+                            outcomes.append(cast(delivery.Outcome, result))
+                        else:
+                            finished_jobs.append(cast(tuple[ClaimedJob, BaseException | None], result))
+                elif not claimed:
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), timeout=self.poll_seconds)
+        log.info("worker.stopped", worker=self.name, delivered=self.stats.delivered)
+
+    async def _run_job(self, job: ClaimedJob) -> tuple[ClaimedJob, BaseException | None]:
+        try:
+            await self.handlers[job.kind](job)
+        except Exception as error:  # a job's failure is recorded and retried, never fatal to the worker
+            return job, error
+        return job, None
+
+    def _record(
+        self,
+        session: Session,
+        *,
+        outcomes: list[delivery.Outcome],
+        jobs: list[tuple[ClaimedJob, BaseException | None]],
+    ) -> None:
+        delivery.record_outcomes(session, worker=self.name, outcomes=outcomes, policy=self.policy)
+        for outcome in outcomes:
+            if outcome.delivered:
+                self.stats.delivered += 1
+            else:
+                self.stats.failed_attempts += 1
+                log.debug(
+                    "webhook.attempt_failed",
+                    delivery_id=outcome.delivery_id,
+                    attempt=outcome.attempt,
+                    status=outcome.status,
+                    error=outcome.error,
+                )
+        for job, error in jobs:
+            if error is None:
+                jobs_service.complete(session, job_id=job.id, worker=self.name)
+                self.stats.jobs_done += 1
+            else:
+                state = jobs_service.fail(session, job_id=job.id, worker=self.name, error=repr(error))
+                log.warning("job.failed", job_id=job.id, kind=job.kind, state=state, error=repr(error))
+
+
+def _release_everything(session: Session) -> int:
+    return jobs_service.release_all(session, jobs_service.jobs_table) + jobs_service.release_all(
+        session, cast(Table, WebhookDelivery.__table__)
+    )

@@ -1,0 +1,431 @@
+"""The database side of delivering webhooks: claim due deliveries with everything needed to send them,
+and record what happened (attempt log, retry schedule, endpoint health), one transaction per batch.
+
+The HTTP side lives in ``sender.py`` and the loop that joins them in ``herald.jobs.worker``.
+"""
+
+from __future__ import annotations
+
+import base64
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.utils import parsedate_to_datetime
+from typing import Any, cast
+
+import orjson
+from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy.orm import Session
+from standardwebhooks.webhooks import Webhook
+
+from herald.accounts.models import Account
+from herald.db.base import utcnow
+from herald.interactions.models import Interaction
+from herald.jobs.service import claim_rows
+from herald.messages.models import Message
+from herald.webhooks import payloads
+from herald.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from herald.webhooks.schemas import Dialect, EndpointStatus
+from herald.webhooks.secrets import SecretBox
+from herald.webhooks.service import disable
+
+deliveries = cast(Table, WebhookDelivery.__table__)
+attempts_table = cast(Table, WebhookAttempt.__table__)
+
+# Seconds between attempts: 12 attempts over about 39 hours, each delay jittered by up to ±20 %.
+DEFAULT_SCHEDULE: tuple[float, ...] = (5, 30, 120, 600, 1800, 3600, 7200, 14400, 28800, 43200, 43200)
+DISABLE_AFTER = timedelta(days=5)
+MAX_RETRY_AFTER = timedelta(days=1)
+EXCERPT_CHARS = 500
+USER_AGENT = "Herald-Webhooks/1"
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """When to try again: ``delays[n-1]`` seconds after the n-th failed attempt; none left → failed."""
+
+    delays: tuple[float, ...] = DEFAULT_SCHEDULE
+    jitter: float = 0.2
+
+    @classmethod
+    def from_setting(cls, schedule: str | None) -> RetryPolicy:
+        """``HERALD_WEBHOOK_RETRY_SCHEDULE`` ("1,5,30") is taken literally, without jitter."""
+        if not schedule or not schedule.strip():
+            return cls()
+        try:
+            delays = tuple(float(part) for part in schedule.split(",") if part.strip())
+        except ValueError as error:
+            raise ValueError(f"webhook retry schedule {schedule!r} is not comma-separated seconds") from error
+        if any(delay < 0 for delay in delays):
+            raise ValueError("webhook retry delays cannot be negative")
+        return cls(delays=delays, jitter=0.0)
+
+    @property
+    def max_attempts(self) -> int:
+        return len(self.delays) + 1
+
+    def delay_after(self, attempt: int) -> timedelta | None:
+        if attempt > len(self.delays):
+            return None
+        base = self.delays[attempt - 1]
+        factor = random.uniform(1 - self.jitter, 1 + self.jitter) if self.jitter else 1.0
+        return timedelta(seconds=base * factor)
+
+
+@dataclass
+class Outgoing:
+    """One HTTP request to make, ready to send: the body is signed, the URL carries GET's query."""
+
+    delivery_id: int
+    endpoint_id: int
+    interaction_id: int
+    attempt: int
+    method: str
+    url: str
+    body: bytes | None
+    headers: dict[str, str] = field(repr=False)  # may carry the Authorization header
+    created_at: datetime
+
+
+@dataclass
+class Outcome:
+    """What one attempt came to. ``status`` None means no HTTP answer (timeout, refused, ...)."""
+
+    delivery_id: int
+    endpoint_id: int
+    interaction_id: int
+    attempt: int
+    status: int | None
+    latency_ms: int
+    error: str | None = None
+    excerpt: str | None = None
+    retry_after: timedelta | None = None
+
+    @property
+    def delivered(self) -> bool:
+        return self.status is not None and 200 <= self.status < 300
+
+    @property
+    def gone(self) -> bool:
+        return self.status == 410
+
+
+@dataclass
+class _Keys:
+    stamp: datetime
+    signers: list[Webhook]
+    password: str | None
+
+
+class SecretCache:
+    """Decrypted signing keys per endpoint, kept while the endpoint row is unchanged (``updated_at``)."""
+
+    def __init__(self, box: SecretBox) -> None:
+        self.box = box
+        self._keys: dict[int, _Keys] = {}
+
+    def keys(self, endpoint: WebhookEndpoint, now: datetime) -> _Keys:
+        cached = self._keys.get(endpoint.id)
+        rotating = endpoint.previous_secret_until is not None and endpoint.previous_secret_until > now
+        stamp = endpoint.updated_at
+        if cached is None or cached.stamp != stamp or (len(cached.signers) > 1) != rotating:
+            signers = [Webhook(self.box.open(endpoint.secret_token))]
+            if rotating and endpoint.previous_secret_token:
+                signers.append(Webhook(self.box.open(endpoint.previous_secret_token)))
+            password = self.box.open(endpoint.auth_password_token) if endpoint.auth_password_token else None
+            cached = _Keys(stamp=stamp, signers=signers, password=password)
+            self._keys[endpoint.id] = cached
+        return cached
+
+
+def claim_deliveries(
+    session: Session, *, worker: str, limit: int, lease: timedelta, secrets: SecretCache
+) -> list[Outgoing]:
+    """Lease up to ``limit`` due deliveries to ``worker`` and build their signed requests. Deliveries of
+    an endpoint disabled meanwhile are discarded here. Commit before sending."""
+    rows = claim_rows(
+        session,
+        deliveries,
+        worker=worker,
+        limit=limit,
+        lease=lease,
+        order_by=(deliveries.c.run_at, deliveries.c.id),
+        returning=(
+            deliveries.c.id,
+            deliveries.c.endpoint_id,
+            deliveries.c.interaction_id,
+            deliveries.c.attempts,
+            deliveries.c.created_at,
+        ),
+    )
+    if not rows:
+        return []
+    endpoints = {
+        e.id: e
+        for e in session.scalars(
+            select(WebhookEndpoint).where(WebhookEndpoint.id.in_({int(r[1]) for r in rows}))
+        )
+    }
+    facts = _facts(session, {int(r[2]) for r in rows})
+    now = utcnow()
+    outgoing: list[Outgoing] = []
+    orphans: list[int] = []
+    for delivery_id, endpoint_id, interaction_id, attempt, created_at in rows:
+        endpoint = endpoints.get(endpoint_id)
+        event = facts.get(interaction_id)
+        if endpoint is None or endpoint.status != EndpointStatus.ENABLED or event is None:
+            orphans.append(delivery_id)
+            continue
+        outgoing.append(
+            _request(endpoint, event, int(delivery_id), int(attempt), created_at, secrets.keys(endpoint, now))
+        )
+    if orphans:
+        session.execute(
+            update(deliveries)
+            .where(deliveries.c.id.in_(orphans))
+            .values(state="discarded", last_error="endpoint disabled", finished_at=now, locked_by=None)
+        )
+    return outgoing
+
+
+def _request(
+    endpoint: WebhookEndpoint,
+    event: payloads.EventFacts,
+    delivery_id: int,
+    attempt: int,
+    created_at: datetime,
+    keys: _Keys,
+) -> Outgoing:
+    if endpoint.dialect == Dialect.SENDERGUIDE:
+        payload = payloads.senderguide_payload(endpoint.public_id, event)
+    else:
+        payload = payloads.native_payload(event)
+    message_id = f"msg_{delivery_id}"
+    timestamp = utcnow().replace(microsecond=0)
+    headers = {
+        "User-Agent": USER_AGENT,
+        "webhook-id": message_id,
+        "webhook-timestamp": str(int(timestamp.timestamp())),
+    }
+    url = endpoint.url
+    body: bytes | None = None
+    if endpoint.verb == "GET":
+        signed = payloads.query_string(payload)
+        url = f"{url}{'&' if '?' in url else '?'}{signed}"
+    else:
+        body = orjson.dumps(payload)
+        signed = body.decode("utf-8")
+        headers["Content-Type"] = "application/json"
+    headers["webhook-signature"] = " ".join(
+        signer.sign(msg_id=message_id, timestamp=timestamp, data=signed) for signer in keys.signers
+    )
+    if endpoint.auth_username and keys.password is not None:
+        credentials = f"{endpoint.auth_username}:{keys.password}".encode()
+        headers["Authorization"] = "Basic " + base64.b64encode(credentials).decode("ascii")
+    return Outgoing(
+        delivery_id=delivery_id,
+        endpoint_id=endpoint.id,
+        interaction_id=event.interaction_id,
+        attempt=attempt,
+        method=endpoint.verb,
+        url=url,
+        body=body,
+        headers=headers,
+        created_at=created_at,
+    )
+
+
+def _facts(session: Session, interaction_ids: set[int]) -> dict[int, payloads.EventFacts]:
+    rows = list(session.scalars(select(Interaction).where(Interaction.id.in_(interaction_ids))))
+    if not rows:
+        return {}
+    messages = {
+        m_id: (channel, campaign)
+        for m_id, channel, campaign in session.execute(
+            select(Message.id, Message.channel, Message.campaign_description).where(
+                Message.id.in_({r.message_id for r in rows})
+            )
+        )
+    }
+    zones = dict(
+        session.execute(
+            select(Account.id, Account.timezone).where(Account.id.in_({r.account_id for r in rows}))
+        ).all()
+    )
+    sends = _first_sends(session, rows)
+    facts: dict[int, payloads.EventFacts] = {}
+    for row in rows:
+        channel, campaign = messages.get(row.message_id, ("", ""))
+        send_id, sent_at = sends.get((row.message_id, row.contact_id), (None, None))
+        facts[row.id] = payloads.EventFacts(
+            interaction_id=row.id,
+            type=row.type,
+            message_id=row.message_id,
+            contact_id=row.contact_id,
+            contact_email=row.contact_email,
+            contact_phone=row.contact_phone,
+            occurred_at=row.occurred_at,
+            recorded_at=row.recorded_at,
+            event_id=row.event_id,
+            metadata=dict(row.meta or {}),
+            channel=channel,
+            campaign_name=campaign,
+            timezone=zones.get(row.account_id, "UTC"),
+            send_id=send_id,
+            sent_at=sent_at,
+        )
+    return facts
+
+
+def _first_sends(
+    session: Session, rows: Sequence[Interaction]
+) -> dict[tuple[int, int], tuple[int, datetime]]:
+    """The first ``sends`` row of each (message, contact): the vendor's "transaction"."""
+    wanted = {(r.message_id, r.contact_id) for r in rows}
+    found: dict[tuple[int, int], tuple[int, datetime]] = {}
+    query = select(
+        Interaction.id, Interaction.message_id, Interaction.contact_id, Interaction.occurred_at
+    ).where(
+        Interaction.contact_id.in_({c for _, c in wanted}),
+        Interaction.message_id.in_({m for m, _ in wanted}),
+        Interaction.type == "sends",
+    )
+    for row_id, message_id, contact_id, occurred_at in session.execute(query):
+        key = (message_id, contact_id)
+        if key in wanted and (key not in found or row_id < found[key][0]):
+            found[key] = (row_id, occurred_at)
+    return found
+
+
+def record_outcomes(
+    session: Session, *, worker: str, outcomes: Sequence[Outcome], policy: RetryPolicy
+) -> None:
+    """Write the attempt log and each delivery's next state; update endpoint health (a success clears the
+    failure record, 5 days of failures or a 410 disable the endpoint). Rows whose lease this worker lost
+    are left to their new owner."""
+    if not outcomes:
+        return
+    now = utcnow()
+    session.execute(
+        insert(attempts_table),
+        [
+            {
+                "delivery_id": o.delivery_id,
+                "endpoint_id": o.endpoint_id,
+                "interaction_id": o.interaction_id,
+                "attempt": o.attempt,
+                "attempted_at": now,
+                "status_code": o.status,
+                "latency_ms": o.latency_ms,
+                "outcome": _outcome_name(o, policy),
+                "response_excerpt": o.excerpt,
+                "error": o.error,
+            }
+            for o in outcomes
+        ],
+    )
+    done: list[dict[str, Any]] = []
+    again: list[dict[str, Any]] = []
+    for o in outcomes:
+        values: dict[str, Any] = {"b_id": o.delivery_id, "b_status": o.status, "b_error": o.error}
+        delay = None if (o.delivered or o.gone) else policy.delay_after(o.attempt)
+        if delay is None:
+            values["b_state"] = "completed" if o.delivered else "discarded"
+            done.append(values)
+        else:
+            if o.retry_after is not None:
+                delay = min(max(delay, o.retry_after), MAX_RETRY_AFTER)
+            values["b_run_at"] = now + delay
+            again.append(values)
+    owned = (
+        deliveries.c.id == _bind("b_id"),
+        deliveries.c.locked_by == worker,
+        deliveries.c.state == "running",
+    )
+    if done:
+        session.execute(
+            update(deliveries)
+            .where(*owned)
+            .values(
+                state=_bind("b_state"),
+                last_status=_bind("b_status"),
+                last_error=_bind("b_error"),
+                finished_at=now,
+                locked_by=None,
+                locked_until=None,
+            ),
+            done,
+        )
+    if again:
+        session.execute(
+            update(deliveries)
+            .where(*owned)
+            .values(
+                state="available",
+                run_at=_bind("b_run_at"),
+                last_status=_bind("b_status"),
+                last_error=_bind("b_error"),
+                locked_by=None,
+                locked_until=None,
+            ),
+            again,
+        )
+    _update_health(session, outcomes, now)
+
+
+def _update_health(session: Session, outcomes: Sequence[Outcome], now: datetime) -> None:
+    healthy: set[int] = set()
+    failing: set[int] = set()
+    gone: set[int] = set()
+    for o in outcomes:
+        if o.delivered:
+            healthy.add(o.endpoint_id)
+        elif o.gone:
+            gone.add(o.endpoint_id)
+        else:
+            failing.add(o.endpoint_id)
+    failing -= healthy | gone
+    if healthy:
+        session.execute(
+            update(WebhookEndpoint)
+            .where(WebhookEndpoint.id.in_(healthy), WebhookEndpoint.failing_since.is_not(None))
+            .values(failing_since=None)
+        )
+    for endpoint in session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.id.in_(gone | failing))):
+        if endpoint.status != EndpointStatus.ENABLED:
+            continue
+        if endpoint.id in gone:
+            disable(session, endpoint, reason="the endpoint answered 410 Gone")
+        elif endpoint.failing_since is None:
+            endpoint.failing_since = now
+        elif now - endpoint.failing_since >= DISABLE_AFTER:
+            disable(session, endpoint, reason="every attempt failed for 5 days")
+
+
+def _outcome_name(outcome: Outcome, policy: RetryPolicy) -> str:
+    if outcome.delivered:
+        return "delivered"
+    if outcome.gone:
+        return "gone"
+    return "retrying" if outcome.attempt <= len(policy.delays) else "failed"
+
+
+def _bind(name: str) -> Any:
+    return bindparam(name)
+
+
+def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
+    """``Retry-After`` as seconds or an HTTP date; None when absent or unreadable."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return timedelta(seconds=int(value))
+    try:
+        moment = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        return None
+    return max(moment - now, timedelta(0))

@@ -53,6 +53,12 @@ class Settings(BaseSettings):
         description="Allow webhook URLs on private, loopback and link-local addresses (local testing only).",
     )
     webhook_concurrency: int = Field(default=64, ge=1, description="Deliveries in flight per worker.")
+    worker_lease_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="How long a claimed delivery or job stays with its worker; a killed worker's work is "
+        "taken again after this (never less than the webhook timeout plus 5 s).",
+    )
     embedded_worker: bool = Field(
         default=True,
         description="Run the job worker beside `herald serve` (turn off where `herald worker` runs instead).",

@@ -32,7 +32,9 @@ def test_keys_create_prints_the_key_alone_and_revoke_stops_it(tmp_path: Path) ->
     from herald.api.app import create_app
     from herald.settings import Settings
 
-    settings = Settings(database_url=f"sqlite:///{tmp_path / 'cli.db'}")
+    settings = Settings(
+        database_url=f"sqlite:///{tmp_path / 'cli.db'}", secret_key_file=tmp_path / "herald.key"
+    )
     with TestClient(create_app(settings)) as client:
         headers = {"Authorization": f"Bearer {key}"}
         assert client.get("/v1/interactions", headers=headers).status_code == 200
@@ -60,3 +62,10 @@ def test_help_lists_every_command(tmp_path: Path) -> None:
     assert shown.returncode == 0
     for command in ("serve", "migrate", "accounts", "keys"):
         assert command in shown.stdout
+
+
+def test_worker_help_explains_when_to_run_it(tmp_path: Path) -> None:
+    result = run(tmp_path, "worker", "--help")
+    assert result.returncode == 0
+    assert "PostgreSQL" in result.stdout
+    assert "HERALD_EMBEDDED_WORKER" in result.stdout

@@ -30,25 +30,36 @@ class Server:
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
     log: Path | None = None
+    extra_env: dict[str, str] = field(default_factory=dict)
+    command: str = "serve"
 
     @property
     def base_url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     def env(self) -> dict[str, str]:
-        return {**os.environ, "HERALD_DATABASE_URL": self.database_url, "HERALD_LOG_LEVEL": "warning"}
+        return {
+            **os.environ,
+            "HERALD_DATABASE_URL": self.database_url,
+            "HERALD_LOG_LEVEL": "warning",
+            **self.extra_env,
+        }
 
     def start(self, timeout: float = 30.0) -> None:
         self.log = self.cwd / f"server-{self.port}-{time.monotonic_ns()}.log"
         with self.log.open("wb") as log:
             self.process = subprocess.Popen(
-                [HERALD, "serve", "--port", str(self.port)],
+                [HERALD, "serve", "--port", str(self.port)]
+                if self.command == "serve"
+                else [HERALD, "worker"],
                 cwd=self.cwd,
                 env=self.env(),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
             )
+        if self.command != "serve":
+            return
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

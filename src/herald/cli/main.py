@@ -1,4 +1,4 @@
-"""The ``herald`` command: serve, migrate, and manage accounts and API keys."""
+"""The ``herald`` command: serve, worker, migrate, and manage accounts and API keys."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from herald.accounts import service as accounts_service
 from herald.db import migrate as db_migrate
 from herald.db.engine import Database, connect
 from herald.errors import HeraldError
+from herald.jobs import runner
 from herald.logging import configure as configure_logging
 from herald.settings import Settings
+from herald.webhooks.secrets import load_secret_box
 
 app = typer.Typer(
     help="Herald: self-hosted email and SMS/MMS messaging with SenderGuide and ExpertSender APIs.\n\n"
@@ -77,16 +79,43 @@ def serve(
     settings, database = _database()
     db_migrate.upgrade(database.writer)
     _bootstrap(database, settings.public_base_url or f"http://{host}:{port}")
+    load_secret_box(settings.secret_key, settings.secret_key_file)  # creates the key file on first start
     database.dispose()
-    uvicorn.run(
-        "herald.cli.server:build_app",
-        factory=True,
-        host=host,
-        port=port,
-        workers=workers,
-        log_level=settings.log_level,
-        access_log=False,
-    )
+    embedded = runner.start_embedded() if settings.embedded_worker else None
+    try:
+        uvicorn.run(
+            "herald.cli.server:build_app",
+            factory=True,
+            host=host,
+            port=port,
+            workers=workers,
+            log_level=settings.log_level,
+            access_log=False,
+        )
+    finally:
+        if embedded is not None:
+            runner.stop_embedded(embedded)
+
+
+@app.command()
+def worker(
+    name: Annotated[
+        str | None, typer.Option(help="How this worker names itself in leases and logs (default: host:pid).")
+    ] = None,
+    embedded_in: Annotated[int | None, typer.Option(hidden=True)] = None,
+) -> None:
+    """Deliver webhooks and run jobs until stopped (Ctrl-C or SIGTERM finish what is in flight).
+
+    Run any number of these against PostgreSQL, on any hosts; set HERALD_EMBEDDED_WORKER=false for
+    `herald serve` when you do. On SQLite, `herald serve` already runs one.
+    """
+    if embedded_in is not None:
+        runner.run_embedded(embedded_in)
+        return
+    settings, database = _database()
+    db_migrate.upgrade(database.writer)
+    database.dispose()
+    runner.run_forever(settings, owns_queue=False, name=name)
 
 
 @app.command()

@@ -37,8 +37,6 @@ from herald.webhooks.sender import Sender
 log = structlog.get_logger()
 T = TypeVar("T")
 JobHandler = Callable[[ClaimedJob], Awaitable[None]]
-# A claim's lease: a killed worker's deliveries and jobs are taken again once it passes (NOTES: ≤ 60 s).
-LEASE = timedelta(seconds=60)
 
 
 def worker_name() -> str:
@@ -72,6 +70,11 @@ class Worker:
         self.poll_seconds = poll_seconds
         self.name = name or worker_name()
         self.concurrency = settings.webhook_concurrency
+        # A killed worker's deliveries and jobs are taken again once its lease passes; an attempt in
+        # flight must never outlive the lease, or a second worker would send it too.
+        self.lease = timedelta(
+            seconds=max(settings.worker_lease_seconds, settings.webhook_timeout_seconds + 5)
+        )
         self.policy = delivery.RetryPolicy.from_setting(settings.webhook_retry_schedule)
         self.secrets = delivery.SecretCache(load_secret_box(settings.secret_key, settings.secret_key_file))
         self.stats = WorkerStats()
@@ -119,7 +122,7 @@ class Worker:
                             delivery.claim_deliveries,
                             worker=self.name,
                             limit=room,
-                            lease=LEASE,
+                            lease=self.lease,
                             secrets=self.secrets,
                         )
                     )
@@ -133,7 +136,7 @@ class Worker:
                                 worker=self.name,
                                 limit=room - claimed,
                                 kinds=list(self.handlers),
-                                lease=LEASE,
+                                lease=self.lease,
                             )
                         )
                         for job in jobs:

@@ -1,0 +1,84 @@
+"""Running the worker as a process: ``herald worker`` in the foreground, or the embedded worker that
+``herald serve`` starts beside the HTTP server."""
+
+from __future__ import annotations
+
+import asyncio
+import ctypes
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+
+import structlog
+
+from herald.db.engine import connect
+from herald.jobs.worker import Worker
+from herald.logging import configure
+from herald.settings import Settings
+
+log = structlog.get_logger()
+_PR_SET_PDEATHSIG = 1
+
+
+def run_forever(settings: Settings, *, owns_queue: bool, name: str | None = None) -> None:
+    """Run a worker until SIGTERM or SIGINT, then let it finish and record what it has in flight."""
+    database = connect(settings)
+
+    async def main() -> None:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stop.set)
+        await Worker(settings, database, owns_queue=owns_queue, name=name).run(stop)
+
+    try:
+        asyncio.run(main())
+    finally:
+        database.dispose()
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Make this process end when ``parent_pid`` does, even by ``kill -9``: the embedded worker must not
+    outlive the server that owns its queue (Linux asks the kernel; elsewhere a watcher thread polls)."""
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    except (OSError, AttributeError):
+        pass
+    if os.getppid() != parent_pid:  # the parent died before the line above ran
+        os._exit(1)
+
+    def watch() -> None:
+        while os.getppid() == parent_pid:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True, name="herald-parent-watch").start()
+
+
+def run_embedded(parent_pid: int) -> None:
+    """The embedded worker's process. On SQLite it owns the whole queue, so at start it takes back
+    whatever its predecessor left running; on PostgreSQL it shares the queue under leases."""
+    die_with_parent(parent_pid)
+    settings = Settings()
+    configure(settings.log_level)
+    run_forever(settings, owns_queue=settings.is_sqlite)
+
+
+def start_embedded() -> subprocess.Popen[bytes]:
+    """Start the embedded worker beside this process (``herald serve``)."""
+    command = [sys.executable, "-m", "herald.cli.main", "worker", "--embedded-in", str(os.getpid())]
+    return subprocess.Popen(command, stdin=subprocess.DEVNULL)  # noqa: S603 (our own interpreter and module)
+
+
+def stop_embedded(process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()

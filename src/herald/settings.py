@@ -8,7 +8,7 @@ from __future__ import annotations
 from functools import cached_property
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/herald.db"
@@ -63,6 +63,18 @@ class Settings(BaseSettings):
         default=True,
         description="Run the job worker beside `herald serve` (turn off where `herald worker` runs instead).",
     )
+
+    @field_validator("webhook_retry_schedule")
+    @classmethod
+    def _schedule_is_seconds(cls, value: str | None) -> str | None:
+        if value and value.strip():
+            try:
+                delays = [float(part) for part in value.split(",") if part.strip()]
+            except ValueError as error:
+                raise ValueError("the webhook retry schedule must be comma-separated seconds") from error
+            if any(delay < 0 for delay in delays):
+                raise ValueError("webhook retry delays cannot be negative")
+        return value
 
     @cached_property
     def sqlalchemy_url(self) -> str:

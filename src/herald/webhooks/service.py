@@ -16,7 +16,7 @@ from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from herald.db.base import utcnow
-from herald.errors import FieldProblem, InvalidInput, NotFound
+from herald.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from herald.interactions.models import Interaction
 from herald.interactions.types import ALL_TYPES
 from herald.webhooks import ssrf
@@ -88,6 +88,13 @@ def check_endpoint(
         raise InvalidInput(
             problems[0].reason if len(problems) == 1 else "the webhook is invalid", problems=problems
         )
+
+
+def prefetch_url(url: object, policy: EndpointPolicy) -> None:
+    """Resolve a URL's host before the write transaction that saves it, so that the address check inside
+    (``check_endpoint``) does not hold the database's write lock through a slow DNS lookup."""
+    if isinstance(url, str) and not policy.allow_private:
+        ssrf.prefetch(url)
 
 
 def create_endpoint(
@@ -404,7 +411,7 @@ def recover(
 
 def _require_enabled(endpoint: WebhookEndpoint) -> None:
     if endpoint.status != EndpointStatus.ENABLED:
-        raise InvalidInput(
+        raise Conflict(
             "the webhook is disabled; enable it first",
             problems=[FieldProblem("status", "must be enabled to send events")],
         )

@@ -7,9 +7,16 @@ rebinding) cannot reach an internal service.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
+import time
 from urllib.parse import urlsplit
+
+# host → (when the answer expires, its addresses). Saving an endpoint checks its host inside a write
+# transaction; routers resolve it first (``prefetch``), so the lookup never runs under the write lock.
+_ANSWERS: dict[str, tuple[float, list[str]]] = {}
+ANSWER_SECONDS = 60.0
 
 
 class ForbiddenAddress(ValueError):
@@ -39,6 +46,26 @@ def literal_address(host: str) -> str | None:
         return None
 
 
+def _resolve(host: str) -> list[str]:
+    cached = _ANSWERS.get(host)
+    if cached is not None and cached[0] > time.monotonic():
+        return cached[1]
+    infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+    addresses = [str(info[4][0]) for info in infos]
+    if len(_ANSWERS) > 10_000:
+        _ANSWERS.clear()
+    _ANSWERS[host] = (time.monotonic() + ANSWER_SECONDS, addresses)
+    return addresses
+
+
+def prefetch(url: str) -> None:
+    """Resolve ``url``'s host now (outside any transaction) so that ``check_url`` finds the answer."""
+    host = urlsplit(url).hostname or ""
+    if host and literal_address(host) is None:
+        with contextlib.suppress(OSError, UnicodeError):
+            _resolve(host)
+
+
 def check_url(url: str, *, allow_private: bool) -> None:
     """Raise ForbiddenAddress when ``url``'s host is or resolves to a non-public address, or does not
     resolve at all. A no-op with ``allow_private``."""
@@ -50,10 +77,9 @@ def check_url(url: str, *, allow_private: bool) -> None:
         addresses = [literal]
     else:
         try:
-            infos = socket.getaddrinfo(host, None, proto=socket.IPPROTO_TCP)
+            addresses = _resolve(host)
         except (OSError, UnicodeError) as error:
             raise ForbiddenAddress(f"the host {host!r} does not resolve") from error
-        addresses = [str(info[4][0]) for info in infos]
     for address in addresses:
         if not is_public_address(address):
             raise ForbiddenAddress(f"the host {host!r} resolves to a private or local address")

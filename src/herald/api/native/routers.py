@@ -10,6 +10,7 @@ from herald.api.native import lists as lists_api
 from herald.api.native import messages as messages_api
 from herald.api.native import segments as segments_api
 from herald.api.native import suppressions as suppressions_api
+from herald.api.native import webhooks as webhooks_api
 
 ALL: list[APIRouter] = []
 ALL.append(interactions.router)
@@ -18,3 +19,4 @@ ALL.append(contacts_api.router)
 ALL.append(lists_api.router)
 ALL.append(segments_api.router)
 ALL.append(suppressions_api.router)
+ALL.append(webhooks_api.router)

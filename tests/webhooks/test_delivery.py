@@ -451,3 +451,25 @@ def test_the_payload_is_built_the_same_on_every_attempt(
     assert len({r.body for r in got}) == 1
     assert len({r.headers["webhook-id"] for r in got}) == 1
     assert orjson.loads(got[0].body)["type"] == "sends"
+
+
+def test_deleting_an_endpoint_mid_delivery_does_not_stop_the_worker(
+    client: TestClient, tenant: TenantKey, settings: Settings, database: Database
+) -> None:
+    from herald.webhooks import service
+
+    message_id, contact_id = _sms_setup(client, tenant)
+    with Receiver(lambda r: Reply(delay_s=1.0) if r.path == "/slow" else Reply()) as receiver:
+        slow = make_endpoint(settings, database, tenant.account_id, f"{receiver.url}/slow", ["sends"])
+        record(client, tenant, [event(message_id, contact_id, "sends", "2026-03-01T10:00:00Z")])
+        with running_worker(settings, database):
+            receiver.wait_for(1)
+            with database.write() as session:
+                service.delete_endpoint(session, account_id=tenant.account_id, public_id=slow.view.public_id)
+            make_endpoint(settings, database, tenant.account_id, f"{receiver.url}/fast", ["sends"])
+            record(client, tenant, [event(message_id, contact_id, "sends", "2026-03-01T10:01:00Z")])
+            got = receiver.wait_for(2)
+            eventually(lambda: _states(database) == ["completed"])
+    assert [r.path for r in got] == ["/slow", "/fast"]
+    with database.read() as session:
+        assert session.scalars(select(WebhookAttempt.outcome)).all() == ["delivered"]

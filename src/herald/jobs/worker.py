@@ -53,6 +53,8 @@ class WorkerStats:
 class Worker:
     """Runs until ``stop`` is set, then finishes what it has in flight and records it."""
 
+    RETRY_PAUSE_S = 1.0
+
     def __init__(
         self,
         settings: Settings,
@@ -109,39 +111,25 @@ class Worker:
         ) as sender:
             while True:
                 if outcomes or finished_jobs:
-                    batch, outcomes = outcomes, []
-                    jobs_batch, finished_jobs = finished_jobs, []
-                    await self._db(partial(self._record, outcomes=batch, jobs=jobs_batch))
-                if stop.is_set() and not in_flight:
-                    break
+                    try:
+                        await self._db(partial(self._record, outcomes=outcomes, jobs=finished_jobs))
+                        outcomes, finished_jobs = [], []
+                    except Exception:  # the database is away: keep the outcomes and try again
+                        log.exception("worker.record_failed", pending=len(outcomes) + len(finished_jobs))
+                        await self._pause(stop, self.RETRY_PAUSE_S)
+                        if not stop.is_set():
+                            continue
+                if stop.is_set() and (not in_flight or outcomes or finished_jobs):
+                    break  # unrecorded outcomes stay claimed; their lease brings them back
                 claimed = 0
                 room = self.concurrency - len(in_flight)
                 if not stop.is_set() and room > 0 and (not in_flight or room >= self.concurrency // 4):
-                    outgoing = await self._db(
-                        partial(
-                            delivery.claim_deliveries,
-                            worker=self.name,
-                            limit=room,
-                            lease=self.lease,
-                            secrets=self.secrets,
-                        )
-                    )
-                    for out in outgoing:
-                        in_flight[asyncio.create_task(sender.send(out))] = "delivery"
-                    claimed = len(outgoing)
-                    if self.handlers and room - claimed > 0:
-                        jobs = await self._db(
-                            partial(
-                                jobs_service.claim,
-                                worker=self.name,
-                                limit=room - claimed,
-                                kinds=list(self.handlers),
-                                lease=self.lease,
-                            )
-                        )
-                        for job in jobs:
-                            in_flight[asyncio.create_task(self._run_job(job))] = "job"
-                        claimed += len(jobs)
+                    try:
+                        claimed = await self._claim(sender, in_flight, room)
+                    except Exception:  # the database is away; nothing was claimed
+                        log.exception("worker.claim_failed")
+                        await self._pause(stop, self.RETRY_PAUSE_S)
+                        continue
                 if in_flight:
                     done, _ = await asyncio.wait(
                         set(in_flight),
@@ -156,9 +144,42 @@ class Worker:
                         else:
                             finished_jobs.append(cast(tuple[ClaimedJob, BaseException | None], result))
                 elif not claimed:
-                    with contextlib.suppress(TimeoutError):
-                        await asyncio.wait_for(stop.wait(), timeout=self.poll_seconds)
+                    await self._pause(stop, self.poll_seconds)
         log.info("worker.stopped", worker=self.name, delivered=self.stats.delivered)
+
+    async def _claim(self, sender: Sender, in_flight: dict[asyncio.Task[Any], str], room: int) -> int:
+        """Claim up to ``room`` deliveries (then jobs) and start them; returns how many started."""
+        outgoing = await self._db(
+            partial(
+                delivery.claim_deliveries,
+                worker=self.name,
+                limit=room,
+                lease=self.lease,
+                secrets=self.secrets,
+            )
+        )
+        for out in outgoing:
+            in_flight[asyncio.create_task(sender.send(out))] = "delivery"
+        claimed = len(outgoing)
+        if self.handlers and room - claimed > 0:
+            jobs = await self._db(
+                partial(
+                    jobs_service.claim,
+                    worker=self.name,
+                    limit=room - claimed,
+                    kinds=list(self.handlers),
+                    lease=self.lease,
+                )
+            )
+            for job in jobs:
+                in_flight[asyncio.create_task(self._run_job(job))] = "job"
+            claimed += len(jobs)
+        return claimed
+
+    @staticmethod
+    async def _pause(stop: asyncio.Event, seconds: float) -> None:
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), timeout=seconds)
 
     async def _run_job(self, job: ClaimedJob) -> tuple[ClaimedJob, BaseException | None]:
         try:

@@ -306,6 +306,13 @@ def record_outcomes(
     are left to their new owner."""
     if not outcomes:
         return
+    # An endpoint deleted while its requests were in flight took its deliveries with it.
+    alive = set(
+        session.scalars(select(deliveries.c.id).where(deliveries.c.id.in_({o.delivery_id for o in outcomes})))
+    )
+    outcomes = [o for o in outcomes if o.delivery_id in alive]
+    if not outcomes:
+        return
     now = utcnow()
     session.execute(
         insert(attempts_table),

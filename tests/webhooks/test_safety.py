@@ -10,7 +10,9 @@ import pytest
 from cryptography.fernet import Fernet
 from pydantic import ValidationError
 
+from herald.accounts import service as accounts_service
 from herald.db.base import utcnow
+from herald.db.engine import Database
 from herald.settings import Settings
 from herald.webhooks import payloads, ssrf
 from herald.webhooks.delivery import Outgoing, RetryPolicy, parse_retry_after
@@ -130,3 +132,43 @@ def test_a_prepared_request_does_not_show_its_headers() -> None:
         created_at=utcnow(),
     )
     assert "c2VjcmV0" not in repr(out)
+
+
+def test_malformed_urls_names_and_ids_are_invalid_input_not_crashes(
+    settings: Settings, database: Database
+) -> None:
+    from herald.errors import InvalidInput, NotFound
+    from herald.webhooks import service
+    from herald.webhooks.schemas import Dialect, EndpointPolicy, EndpointSpec
+
+    box = load_secret_box(settings.secret_key, settings.secret_key_file)
+    policy = EndpointPolicy(allow_private=True)
+    bad_specs = [
+        EndpointSpec(dialect=Dialect.NATIVE, url="http://[::1/x", event_types=["sends"]),
+        EndpointSpec(dialect=Dialect.NATIVE, url="http://ok.example/\x00", event_types=["sends"]),
+        EndpointSpec(
+            dialect=Dialect.NATIVE,
+            url="http://127.0.0.1/",
+            event_types=["sends"],
+            auth_username="u" * 256,
+            auth_password="p",
+        ),
+        EndpointSpec(
+            dialect=Dialect.NATIVE,
+            url="http://127.0.0.1/",
+            event_types=["sends"],
+            auth_username="u\x00",
+            auth_password="p",
+        ),
+        EndpointSpec(
+            dialect=Dialect.NATIVE, url="http://127.0.0.1/", event_types=["sends"], description="\x00"
+        ),
+    ]
+    with database.write() as session:
+        account_id = accounts_service.create_account(session, name="t").id
+    for spec in bad_specs:
+        with pytest.raises(InvalidInput), database.write() as session:
+            service.create_endpoint(session, account_id=account_id, spec=spec, box=box, policy=policy)
+    for public_id in ("not-a-uuid", "\x00", ""):
+        with pytest.raises(NotFound), database.read() as session:
+            service.get_endpoint(session, account_id=account_id, public_id=public_id)

@@ -44,6 +44,7 @@ DIALECT_CHANNELS: dict[str, frozenset[str] | None] = {
 }
 VERBS = ("POST", "GET")
 MAX_URL_LENGTH = 2000
+MAX_USERNAME_LENGTH = 255
 
 deliveries_table = cast(Table, WebhookDelivery.__table__)
 attempts_table = cast(Table, WebhookAttempt.__table__)
@@ -60,9 +61,14 @@ def check_endpoint(
 ) -> None:
     """Raise InvalidInput naming every problem of an endpoint's merged settings."""
     problems: list[FieldProblem] = []
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        parts = urlsplit("")
     if len(url) > MAX_URL_LENGTH:
         problems.append(FieldProblem("url", f"must be at most {MAX_URL_LENGTH} characters"))
+    elif _has_control_characters(url) or " " in url:
+        problems.append(FieldProblem("url", "must not contain spaces or control characters"))
     elif parts.scheme not in ("http", "https") or not parts.hostname:
         problems.append(FieldProblem("url", "must be an absolute http or https URL"))
     elif parts.username or parts.password:
@@ -84,6 +90,14 @@ def check_endpoint(
         problems.append(FieldProblem(field, "basic auth needs both a username and a password"))
     if username is not None and ":" in username:
         problems.append(FieldProblem("auth_details.username", "must not contain ':'"))
+    if username is not None and len(username) > MAX_USERNAME_LENGTH:
+        problems.append(
+            FieldProblem("auth_details.username", f"must be at most {MAX_USERNAME_LENGTH} characters")
+        )
+    if username is not None and _has_control_characters(username):
+        problems.append(FieldProblem("auth_details.username", "must not contain control characters"))
+    if password is not None and "\x00" in password:
+        problems.append(FieldProblem("auth_details.password", "must not contain NUL characters"))
     if problems:
         raise InvalidInput(
             problems[0].reason if len(problems) == 1 else "the webhook is invalid", problems=problems
@@ -102,6 +116,7 @@ def create_endpoint(
 ) -> Created:
     """Save a new endpoint with a fresh signing secret, returned here once and never again."""
     event_types = _unique(spec.event_types)
+    _check_description(spec.description)
     check_endpoint(
         url=spec.url,
         event_types=event_types,
@@ -192,7 +207,7 @@ def update_endpoint(
     if "auth_password" in given or username is None:
         endpoint.auth_password_token = box.seal(password) if password is not None else None
     if "description" in given:
-        endpoint.description = cast("str | None", given["description"])
+        endpoint.description = _check_description(cast("str | None", given["description"]))
     if "status" in given:
         status = str(given["status"])
         if status == EndpointStatus.ENABLED and endpoint.status != EndpointStatus.ENABLED:
@@ -417,9 +432,26 @@ def _require_enabled(endpoint: WebhookEndpoint) -> None:
         )
 
 
+def _check_description(description: str | None) -> str | None:
+    if description is not None and "\x00" in description:
+        raise InvalidInput(
+            "description must not contain NUL characters",
+            problems=[FieldProblem("description", "must not contain NUL characters")],
+        )
+    return description
+
+
+def _has_control_characters(text: str) -> bool:
+    return any(ord(ch) < 32 or ord(ch) == 127 for ch in text)
+
+
 def _load(
     session: Session, *, account_id: int, public_id: str, dialect: Dialect | None = None, lock: bool = False
 ) -> WebhookEndpoint:
+    try:
+        public_id = str(uuid.UUID(public_id))
+    except ValueError:
+        raise NotFound(NOT_FOUND) from None
     query = select(WebhookEndpoint).where(
         WebhookEndpoint.public_id == public_id, WebhookEndpoint.account_id == account_id
     )

@@ -1,10 +1,12 @@
-"""The SenderGuide (Everlytic) JSON dialect: the 3.0 interaction-data report.
+"""The SenderGuide (Everlytic) JSON dialect: the 3.0 interaction-data report and the 2.0 SMS webhooks.
 
 A plain Starlette app, not FastAPI: the dialect has its own error envelope for everything (the framework's
 404 and 405 included) and its hot path should not pay for dependency injection or response models.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 import orjson
 import structlog
@@ -16,14 +18,18 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from herald.accounts import service as accounts_service
+from herald.accounts.service import Principal
 from herald.api.context import AppContext, key_from_authorization
-from herald.api.senderguide import parse, render
+from herald.api.senderguide import parse, render, webhooks
 from herald.api.senderguide.cache import ReportCache
-from herald.errors import HeraldError, NotFound
+from herald.errors import HeraldError, InvalidInput, NotFound
 from herald.interactions import service as interactions_service
+from herald.webhooks import service as webhooks_service
+from herald.webhooks.schemas import Dialect
 
 log = structlog.get_logger()
 MAX_BODY_BYTES = 64 * 1024
+SMS_WEBHOOKS = "/api/2.0/production/sms/webhooks"
 
 
 def _is_v2(request: Request) -> bool:
@@ -99,6 +105,121 @@ def create_senderguide_app(context: AppContext) -> Starlette:
         headers = {"WWW-Authenticate": 'Basic realm="herald"'} if status == 401 else None
         return Response(content, status_code=status, media_type=render.JSON, headers=headers)
 
+    def webhook_call(authorization: str | None, call: Callable[[Principal], bytes]) -> tuple[int, bytes]:
+        """Authenticate, then run one webhook operation in its own transaction; errors become answers."""
+        principal = context.principal_for_key(key_from_authorization(authorization))
+        if principal is None:
+            return 401, b""  # rendered by _error, with its WWW-Authenticate header
+        try:
+            return 200, call(principal)
+        except InvalidInput as error:
+            return 400, webhooks.render_invalid(error)
+        except NotFound:
+            return 404, webhooks.render_not_found()
+
+    async def answer_webhook(request: Request, call: Callable[[Principal], bytes]) -> Response:
+        # Low traffic: always in the threadpool (a save resolves the URL's host), whatever the database.
+        status, content = await run_in_threadpool(webhook_call, request.headers.get("authorization"), call)
+        if status == 401:
+            return _error(request, 401, "invalid credentials")
+        return Response(content, status_code=status, media_type=render.JSON)
+
+    async def webhook_body(request: Request) -> bytes | Response:
+        try:
+            body = await request.body()
+        except ClientDisconnect:
+            return Response(status_code=499)
+        if len(body) > MAX_BODY_BYTES:
+            too_large = webhooks.render_invalid(InvalidInput("request body is too large"))
+            return Response(too_large, status_code=400, media_type=render.JSON)
+        return body
+
+    def webhook_path_id(request: Request) -> str:
+        if request.url.path == f"{SMS_WEBHOOKS}/create":  # the create path, with another method than POST
+            raise HTTPException(405)
+        raw_id: str = request.path_params["webhook_id"]
+        return raw_id
+
+    async def list_webhooks(request: Request) -> Response:
+        def call(principal: Principal) -> bytes:
+            with context.database.read() as session:
+                views = webhooks_service.list_endpoints(
+                    session, account_id=principal.account_id, dialect=Dialect.SENDERGUIDE
+                )
+            return webhooks.render_webhooks(views, principal.timezone)
+
+        return await answer_webhook(request, call)
+
+    async def create_webhook(request: Request) -> Response:
+        body = await webhook_body(request)
+        if isinstance(body, Response):
+            return body
+
+        def call(principal: Principal) -> bytes:
+            spec = webhooks.parse_create(body)
+            webhooks_service.prefetch_url(spec.url, context.webhook_policy)  # DNS outside the write lock
+            with context.database.write() as session:
+                created = webhooks_service.create_endpoint(
+                    session,
+                    account_id=principal.account_id,
+                    spec=spec,
+                    box=context.secrets,
+                    policy=context.webhook_policy,
+                )
+            return webhooks.render_webhook(created.view, principal.timezone)
+
+        return await answer_webhook(request, call)
+
+    async def get_webhook(request: Request) -> Response:
+        raw_id = webhook_path_id(request)
+
+        def call(principal: Principal) -> bytes:
+            public_id = webhooks.parse_webhook_id(raw_id)
+            with context.database.read() as session:
+                view = webhooks_service.get_endpoint(
+                    session, account_id=principal.account_id, public_id=public_id, dialect=Dialect.SENDERGUIDE
+                )
+            return webhooks.render_webhook(view, principal.timezone)
+
+        return await answer_webhook(request, call)
+
+    async def update_webhook(request: Request) -> Response:
+        raw_id = webhook_path_id(request)
+        body = await webhook_body(request)
+        if isinstance(body, Response):
+            return body
+
+        def call(principal: Principal) -> bytes:
+            patch = webhooks.parse_update(body)  # a malformed body is a 400 whatever the id
+            public_id = webhooks.parse_webhook_id(raw_id)
+            webhooks_service.prefetch_url(patch.url, context.webhook_policy)
+            with context.database.write() as session:
+                view = webhooks_service.update_endpoint(
+                    session,
+                    account_id=principal.account_id,
+                    public_id=public_id,
+                    patch=patch,
+                    box=context.secrets,
+                    policy=context.webhook_policy,
+                    dialect=Dialect.SENDERGUIDE,
+                )
+            return webhooks.render_webhook(view, principal.timezone)
+
+        return await answer_webhook(request, call)
+
+    async def delete_webhook(request: Request) -> Response:
+        raw_id = webhook_path_id(request)
+
+        def call(principal: Principal) -> bytes:
+            public_id = webhooks.parse_webhook_id(raw_id)
+            with context.database.write() as session:
+                webhooks_service.delete_endpoint(
+                    session, account_id=principal.account_id, public_id=public_id, dialect=Dialect.SENDERGUIDE
+                )
+            return webhooks.render_deleted()
+
+        return await answer_webhook(request, call)
+
     async def not_found(request: Request, exc: Exception) -> Response:
         if isinstance(exc, HTTPException) and exc.status_code == 405:
             return _error(request, 405, f"method {request.method} is not allowed here")
@@ -115,6 +236,13 @@ def create_senderguide_app(context: AppContext) -> Starlette:
     app = Starlette(
         routes=[
             Route("/api/3.0/messages/interaction-data/{message_id}", interaction_data, methods=["POST"]),
+            Route(SMS_WEBHOOKS, list_webhooks, methods=["GET"]),
+            Route(f"{SMS_WEBHOOKS}/create", create_webhook, methods=["POST"]),
+            Route(f"{SMS_WEBHOOKS}/{{webhook_id}}", get_webhook, methods=["GET"]),
+            Route(f"{SMS_WEBHOOKS}/{{webhook_id}}", update_webhook, methods=["PUT"]),
+            Route(f"{SMS_WEBHOOKS}/{{webhook_id}}", delete_webhook, methods=["DELETE"]),
+            Route(f"{SMS_WEBHOOKS}/{{webhook_id}}/update", update_webhook, methods=["POST"]),
+            Route(f"{SMS_WEBHOOKS}/{{webhook_id}}/delete", delete_webhook, methods=["POST"]),
         ],
         exception_handlers={404: not_found, 405: not_found, HeraldError: domain_error, Exception: unexpected},
     )

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, and_, or_, select, update
+from sqlalchemy import ColumnElement, Table, and_, select, update
 from sqlalchemy.orm import Session
 
 from herald.db.base import utcnow
@@ -105,24 +105,32 @@ def claim_rows(
     workers skip each other's rows; SQLite drops the clause, its single writer already excludes others.
     """
     now = utcnow()
-    due = or_(
-        and_(table.c.state == AVAILABLE, table.c.run_at <= now),
+    claimed: list[tuple[Any, ...]] = []
+    # Two passes, each a narrow range of the (state, run_at, ...) index read in order: rows whose lease
+    # expired (a dead worker's), then available rows that are due. One OR of both would read and sort
+    # the whole due backlog to keep ``limit`` rows.
+    for due in (
         and_(table.c.state == RUNNING, table.c.locked_until < now),
-    )
-    candidates = (
-        select(table.c.id)
-        .where(due, *where)
-        .order_by(*order_by)
-        .limit(limit)
-        .with_for_update(skip_locked=True)
-    )
-    statement = (
-        update(table)
-        .where(table.c.id.in_(candidates.scalar_subquery()))
-        .values(state=RUNNING, locked_by=worker, locked_until=now + lease, attempts=table.c.attempts + 1)
-        .returning(*returning)
-    )
-    return [tuple(row) for row in session.execute(statement)]
+        and_(table.c.state == AVAILABLE, table.c.run_at <= now),
+    ):
+        wanted = limit - len(claimed)
+        if wanted <= 0:
+            break
+        candidates = (
+            select(table.c.id)
+            .where(due, *where)
+            .order_by(*order_by)
+            .limit(wanted)
+            .with_for_update(skip_locked=True)
+        )
+        statement = (
+            update(table)
+            .where(table.c.id.in_(candidates.scalar_subquery()))
+            .values(state=RUNNING, locked_by=worker, locked_until=now + lease, attempts=table.c.attempts + 1)
+            .returning(*returning)
+        )
+        claimed.extend(tuple(row) for row in session.execute(statement))
+    return claimed
 
 
 def release_all(session: Session, table: Table) -> int:

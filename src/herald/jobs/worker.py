@@ -110,30 +110,33 @@ class Worker:
             concurrency=self.concurrency,
         ) as sender:
             while True:
-                if outcomes or finished_jobs:
-                    try:
-                        await self._db(partial(self._record, outcomes=outcomes, jobs=finished_jobs))
-                        outcomes, finished_jobs = [], []
-                    except Exception:  # the database is away: keep the outcomes and try again
-                        log.exception("worker.record_failed", pending=len(outcomes) + len(finished_jobs))
-                        await self._pause(stop, self.RETRY_PAUSE_S)
-                        if not stop.is_set():
-                            continue
-                if stop.is_set() and (not in_flight or outcomes or finished_jobs):
-                    break  # unrecorded outcomes stay claimed; their lease brings them back
-                claimed = 0
                 room = self.concurrency - len(in_flight)
-                if not stop.is_set() and room > 0 and (not in_flight or room >= self.concurrency // 4):
+                # Claim in batches: when nothing runs, or a quarter of the slots are free.
+                claim = room if not stop.is_set() and (not in_flight or room >= self.concurrency // 4) else 0
+                claimed = 0
+                if outcomes or finished_jobs or claim > 0:
                     try:
-                        claimed = await self._claim(sender, in_flight, room)
-                    except Exception:  # the database is away; nothing was claimed
-                        log.exception("worker.claim_failed")
+                        outgoing, jobs = await self._db(
+                            partial(self._turn, outcomes=outcomes, finished_jobs=finished_jobs, claim=claim)
+                        )
+                    except Exception:  # the database is away: keep the outcomes and try again
+                        log.exception("worker.turn_failed", pending=len(outcomes) + len(finished_jobs))
                         await self._pause(stop, self.RETRY_PAUSE_S)
+                        if stop.is_set() and not in_flight:
+                            break  # what stays unrecorded is still leased; the lease brings it back
                         continue
+                    outcomes, finished_jobs = [], []
+                    for out in outgoing:
+                        in_flight[asyncio.create_task(sender.send(out))] = "delivery"
+                    for job in jobs:
+                        in_flight[asyncio.create_task(self._run_job(job))] = "job"
+                    claimed = len(outgoing) + len(jobs)
+                if stop.is_set() and not in_flight:
+                    break
                 if in_flight:
                     done, _ = await asyncio.wait(
                         set(in_flight),
-                        timeout=0 if claimed >= room else self.poll_seconds,
+                        timeout=0 if claim and claimed >= claim else self.poll_seconds,
                         return_when=asyncio.FIRST_COMPLETED,
                     )
                     for task in done:
@@ -147,34 +150,32 @@ class Worker:
                     await self._pause(stop, self.poll_seconds)
         log.info("worker.stopped", worker=self.name, delivered=self.stats.delivered)
 
-    async def _claim(self, sender: Sender, in_flight: dict[asyncio.Task[Any], str], room: int) -> int:
-        """Claim up to ``room`` deliveries (then jobs) and start them; returns how many started."""
-        outgoing = await self._db(
-            partial(
-                delivery.claim_deliveries,
-                worker=self.name,
-                limit=room,
-                lease=self.lease,
-                secrets=self.secrets,
-            )
+    def _turn(
+        self,
+        session: Session,
+        *,
+        outcomes: list[delivery.Outcome],
+        finished_jobs: list[tuple[ClaimedJob, BaseException | None]],
+        claim: int,
+    ) -> tuple[list[delivery.Outgoing], list[ClaimedJob]]:
+        """One transaction per turn of the loop: record what finished, then claim up to ``claim`` more
+        (deliveries first, then jobs)."""
+        self._record(session, outcomes=outcomes, jobs=finished_jobs)
+        if claim <= 0:
+            return [], []
+        outgoing = delivery.claim_deliveries(
+            session, worker=self.name, limit=claim, lease=self.lease, secrets=self.secrets
         )
-        for out in outgoing:
-            in_flight[asyncio.create_task(sender.send(out))] = "delivery"
-        claimed = len(outgoing)
-        if self.handlers and room - claimed > 0:
-            jobs = await self._db(
-                partial(
-                    jobs_service.claim,
-                    worker=self.name,
-                    limit=room - claimed,
-                    kinds=list(self.handlers),
-                    lease=self.lease,
-                )
+        jobs: list[ClaimedJob] = []
+        if self.handlers and claim > len(outgoing):
+            jobs = jobs_service.claim(
+                session,
+                worker=self.name,
+                limit=claim - len(outgoing),
+                kinds=list(self.handlers),
+                lease=self.lease,
             )
-            for job in jobs:
-                in_flight[asyncio.create_task(self._run_job(job))] = "job"
-            claimed += len(jobs)
-        return claimed
+        return outgoing, jobs
 
     @staticmethod
     async def _pause(stop: asyncio.Event, seconds: float) -> None:

@@ -86,6 +86,8 @@ class Outgoing:
     body: bytes | None
     headers: dict[str, str] = field(repr=False)  # may carry the Authorization header
     created_at: datetime
+    # The endpoint had a failure record when claimed: a success must clear it.
+    endpoint_failing: bool = False
 
 
 @dataclass
@@ -101,6 +103,7 @@ class Outcome:
     error: str | None = None
     excerpt: str | None = None
     retry_after: timedelta | None = None
+    endpoint_failing: bool = False
 
     @property
     def delivered(self) -> bool:
@@ -167,7 +170,10 @@ def claim_deliveries(
             select(WebhookEndpoint).where(WebhookEndpoint.id.in_({int(r[1]) for r in rows}))
         )
     }
-    facts = _facts(session, {int(r[2]) for r in rows})
+    vendor_shaped = {
+        int(r[2]) for r in rows if (e := endpoints.get(r[1])) is not None and e.dialect == Dialect.SENDERGUIDE
+    }
+    facts = _facts(session, {int(r[2]) for r in rows}, with_first_send=vendor_shaped)
     now = utcnow()
     outgoing: list[Outgoing] = []
     orphans: list[int] = []
@@ -233,11 +239,29 @@ def _request(
         body=body,
         headers=headers,
         created_at=created_at,
+        endpoint_failing=endpoint.failing_since is not None,
     )
 
 
-def _facts(session: Session, interaction_ids: set[int]) -> dict[int, payloads.EventFacts]:
-    rows = list(session.scalars(select(Interaction).where(Interaction.id.in_(interaction_ids))))
+_FACT_COLUMNS = (
+    Interaction.id,
+    Interaction.account_id,
+    Interaction.type,
+    Interaction.message_id,
+    Interaction.contact_id,
+    Interaction.contact_email,
+    Interaction.contact_phone,
+    Interaction.occurred_at,
+    Interaction.recorded_at,
+    Interaction.event_id,
+    Interaction.meta,
+)
+
+
+def _facts(
+    session: Session, interaction_ids: set[int], *, with_first_send: set[int]
+) -> dict[int, payloads.EventFacts]:
+    rows = session.execute(select(*_FACT_COLUMNS).where(Interaction.id.in_(interaction_ids))).all()
     if not rows:
         return {}
     messages = {
@@ -253,7 +277,7 @@ def _facts(session: Session, interaction_ids: set[int]) -> dict[int, payloads.Ev
             select(Account.id, Account.timezone).where(Account.id.in_({r.account_id for r in rows}))
         ).all()
     )
-    sends = _first_sends(session, rows)
+    sends = _first_sends(session, {(r.message_id, r.contact_id) for r in rows if r.id in with_first_send})
     facts: dict[int, payloads.EventFacts] = {}
     for row in rows:
         channel, campaign = messages.get(row.message_id, ("", ""))
@@ -279,22 +303,24 @@ def _facts(session: Session, interaction_ids: set[int]) -> dict[int, payloads.Ev
 
 
 def _first_sends(
-    session: Session, rows: Sequence[Interaction]
+    session: Session, pairs: set[tuple[int, int]]
 ) -> dict[tuple[int, int], tuple[int, datetime]]:
-    """The first ``sends`` row of each (message, contact): the vendor's "transaction"."""
-    wanted = {(r.message_id, r.contact_id) for r in rows}
+    """The first ``sends`` row of each (message, contact): the vendor's "transaction". One short seek of
+    the (contact_id, id) index per pair, whatever the planner knows about the table."""
     found: dict[tuple[int, int], tuple[int, datetime]] = {}
-    query = select(
-        Interaction.id, Interaction.message_id, Interaction.contact_id, Interaction.occurred_at
-    ).where(
-        Interaction.contact_id.in_({c for _, c in wanted}),
-        Interaction.message_id.in_({m for m, _ in wanted}),
-        Interaction.type == "sends",
-    )
-    for row_id, message_id, contact_id, occurred_at in session.execute(query):
-        key = (message_id, contact_id)
-        if key in wanted and (key not in found or row_id < found[key][0]):
-            found[key] = (row_id, occurred_at)
+    for message_id, contact_id in pairs:
+        row = session.execute(
+            select(Interaction.id, Interaction.occurred_at)
+            .where(
+                Interaction.contact_id == contact_id,
+                Interaction.message_id == message_id,
+                Interaction.type == "sends",
+            )
+            .order_by(Interaction.id)
+            .limit(1)
+        ).first()
+        if row is not None:
+            found[(message_id, contact_id)] = (int(row[0]), row[1])
     return found
 
 
@@ -306,32 +332,7 @@ def record_outcomes(
     are left to their new owner."""
     if not outcomes:
         return
-    # An endpoint deleted while its requests were in flight took its deliveries with it.
-    alive = set(
-        session.scalars(select(deliveries.c.id).where(deliveries.c.id.in_({o.delivery_id for o in outcomes})))
-    )
-    outcomes = [o for o in outcomes if o.delivery_id in alive]
-    if not outcomes:
-        return
     now = utcnow()
-    session.execute(
-        insert(attempts_table),
-        [
-            {
-                "delivery_id": o.delivery_id,
-                "endpoint_id": o.endpoint_id,
-                "interaction_id": o.interaction_id,
-                "attempt": o.attempt,
-                "attempted_at": now,
-                "status_code": o.status,
-                "latency_ms": o.latency_ms,
-                "outcome": _outcome_name(o, policy),
-                "response_excerpt": o.excerpt,
-                "error": o.error,
-            }
-            for o in outcomes
-        ],
-    )
     done: list[dict[str, Any]] = []
     again: list[dict[str, Any]] = []
     for o in outcomes:
@@ -350,55 +351,98 @@ def record_outcomes(
         deliveries.c.locked_by == worker,
         deliveries.c.state == "running",
     )
+    changed = 0
     if done:
-        session.execute(
-            update(deliveries)
-            .where(*owned)
-            .values(
-                state=_bind("b_state"),
-                last_status=_bind("b_status"),
-                last_error=_bind("b_error"),
-                finished_at=now,
-                locked_by=None,
-                locked_until=None,
-            ),
-            done,
+        changed += _rowcount(
+            session.execute(
+                update(deliveries)
+                .where(*owned)
+                .values(
+                    state=_bind("b_state"),
+                    last_status=_bind("b_status"),
+                    last_error=_bind("b_error"),
+                    finished_at=now,
+                    locked_by=None,
+                    locked_until=None,
+                ),
+                done,
+            )
         )
     if again:
-        session.execute(
-            update(deliveries)
-            .where(*owned)
-            .values(
-                state="available",
-                run_at=_bind("b_run_at"),
-                last_status=_bind("b_status"),
-                last_error=_bind("b_error"),
-                locked_by=None,
-                locked_until=None,
-            ),
-            again,
+        changed += _rowcount(
+            session.execute(
+                update(deliveries)
+                .where(*owned)
+                .values(
+                    state="available",
+                    run_at=_bind("b_run_at"),
+                    last_status=_bind("b_status"),
+                    last_error=_bind("b_error"),
+                    locked_by=None,
+                    locked_until=None,
+                ),
+                again,
+            )
         )
-    _update_health(session, outcomes, now)
+    if changed != len(outcomes):
+        # Some deliveries are gone (their endpoint was deleted mid-flight) or were taken over after a
+        # lost lease: log attempts only for the rows that still exist.
+        alive = set(
+            session.scalars(
+                select(deliveries.c.id).where(deliveries.c.id.in_({o.delivery_id for o in outcomes}))
+            )
+        )
+        outcomes = [o for o in outcomes if o.delivery_id in alive]
+    if outcomes:
+        session.execute(
+            insert(attempts_table),
+            [
+                {
+                    "delivery_id": o.delivery_id,
+                    "endpoint_id": o.endpoint_id,
+                    "interaction_id": o.interaction_id,
+                    "attempt": o.attempt,
+                    "attempted_at": now,
+                    "status_code": o.status,
+                    "latency_ms": o.latency_ms,
+                    "outcome": _outcome_name(o, policy),
+                    "response_excerpt": o.excerpt,
+                    "error": o.error,
+                }
+                for o in outcomes
+            ],
+        )
+        _update_health(session, outcomes, now)
+
+
+def _rowcount(result: Any) -> int:
+    count = getattr(result, "rowcount", -1)
+    return int(count) if count is not None else -1
 
 
 def _update_health(session: Session, outcomes: Sequence[Outcome], now: datetime) -> None:
+    recovered: set[int] = set()
     healthy: set[int] = set()
     failing: set[int] = set()
     gone: set[int] = set()
     for o in outcomes:
         if o.delivered:
             healthy.add(o.endpoint_id)
+            if o.endpoint_failing:
+                recovered.add(o.endpoint_id)
         elif o.gone:
             gone.add(o.endpoint_id)
         else:
             failing.add(o.endpoint_id)
     failing -= healthy | gone
-    if healthy:
+    if recovered:
         session.execute(
             update(WebhookEndpoint)
-            .where(WebhookEndpoint.id.in_(healthy), WebhookEndpoint.failing_since.is_not(None))
+            .where(WebhookEndpoint.id.in_(recovered), WebhookEndpoint.failing_since.is_not(None))
             .values(failing_since=None)
         )
+    if not (gone or failing):
+        return
     for endpoint in session.scalars(select(WebhookEndpoint).where(WebhookEndpoint.id.in_(gone | failing))):
         if endpoint.status != EndpointStatus.ENABLED:
             continue

@@ -116,4 +116,5 @@ class Sender:
             error=error[:1000] if error else None,
             excerpt=excerpt,
             retry_after=retry_after,
+            endpoint_failing=out.endpoint_failing,
         )

@@ -69,3 +69,22 @@ def test_worker_help_explains_when_to_run_it(tmp_path: Path) -> None:
     assert result.returncode == 0
     assert "PostgreSQL" in result.stdout
     assert "HERALD_EMBEDDED_WORKER" in result.stdout
+
+
+def test_jobs_shows_each_queue_by_kind_and_state(tmp_path: Path) -> None:
+    empty = run(tmp_path, "jobs")
+    assert empty.returncode == 0, empty.stderr
+    assert "no jobs" in empty.stderr
+
+    from herald.db.engine import connect
+    from herald.jobs import service as jobs_service
+    from herald.settings import Settings
+
+    database = connect(Settings(database_url=f"sqlite:///{tmp_path / 'cli.db'}"))
+    with database.write() as session:
+        jobs_service.enqueue(session, kind="greet", payload={})
+        jobs_service.enqueue(session, kind="greet", payload={})
+    database.dispose()
+    shown = run(tmp_path, "jobs")
+    assert shown.returncode == 0, shown.stderr
+    assert shown.stdout.split("\n")[1].split() == ["jobs", "greet", "available", "2"]

@@ -10,7 +10,8 @@ from contextlib import contextmanager
 from typing import Any
 
 from herald.db.engine import Database
-from herald.jobs.worker import JobHandler, Worker
+from herald.jobs.registry import JobHandler
+from herald.jobs.worker import Worker
 from herald.settings import Settings
 from herald.webhooks import service as webhooks_service
 from herald.webhooks.schemas import Created, Dialect, EndpointPolicy, EndpointSpec

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, cast
 
 import typer
+from sqlalchemy import Table
 
 from herald import __version__
 from herald.accounts import service as accounts_service
@@ -116,6 +117,33 @@ def worker(
     db_migrate.upgrade(database.writer)
     database.dispose()
     runner.run_forever(settings, owns_queue=False, name=name)
+
+
+@app.command()
+def jobs() -> None:
+    """Show the durable queues: jobs per kind and state, and webhook deliveries per event type and state."""
+    from herald.jobs import service as jobs_service
+    from herald.webhooks.models import WebhookDelivery
+    from herald.webhooks.schemas import DELIVERY_STATES
+
+    _, database = _database()
+    db_migrate.upgrade(database.writer)
+    deliveries = cast(Table, WebhookDelivery.__table__)
+    with database.read() as session:
+        counts = jobs_service.queue_counts(
+            session,
+            [
+                ("jobs", jobs_service.jobs_table, jobs_service.jobs_table.c.kind),
+                ("webhooks", deliveries, deliveries.c.event_type),
+            ],
+        )
+    if not counts:
+        typer.echo("no jobs and no webhook deliveries yet", err=True)
+        return
+    typer.echo(f"{'queue':<10} {'kind':<24} {'state':<10} {'count':>10}")
+    for row in counts:
+        state = DELIVERY_STATES.get(row.state, row.state) if row.queue == "webhooks" else row.state
+        typer.echo(f"{row.queue:<10} {row.kind:<24} {state:<10} {row.count:>10}")
 
 
 @app.command()

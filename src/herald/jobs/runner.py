@@ -15,6 +15,7 @@ import time
 import structlog
 
 from herald.db.engine import connect
+from herald.jobs import registry
 from herald.jobs.worker import Worker
 from herald.logging import configure
 from herald.settings import Settings
@@ -32,7 +33,8 @@ def run_forever(settings: Settings, *, owns_queue: bool, name: str | None = None
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
-        await Worker(settings, database, owns_queue=owns_queue, name=name).run(stop)
+        worker = Worker(settings, database, owns_queue=owns_queue, name=name, handlers=registry.handlers())
+        await worker.run(stop)
 
     try:
         asyncio.run(main())

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Table, and_, select, update
+from sqlalchemy import ColumnElement, Table, and_, func, literal, select, update
 from sqlalchemy.orm import Session
 
 from herald.db.base import utcnow
@@ -179,3 +179,27 @@ def fail(
         job.state = AVAILABLE
         job.run_at = utcnow() + (retry_in if retry_in is not None else backoff(job.attempts))
     return job.state
+
+
+@dataclass(frozen=True)
+class QueueCount:
+    queue: str
+    kind: str
+    state: str
+    count: int
+
+
+def queue_counts(
+    session: Session, tables: Sequence[tuple[str, Table, ColumnElement[Any] | None]]
+) -> list[QueueCount]:
+    """How many rows each queue holds per kind and state: what ``herald jobs`` shows."""
+    counts: list[QueueCount] = []
+    for name, table, kind_column in tables:
+        kind = kind_column if kind_column is not None else literal(name)
+        rows = session.execute(
+            select(kind, table.c.state, func.count())
+            .group_by(kind, table.c.state)
+            .order_by(kind, table.c.state)
+        )
+        counts.extend(QueueCount(queue=name, kind=str(k), state=str(s), count=int(n)) for k, s, n in rows)
+    return counts

@@ -14,7 +14,7 @@ import contextlib
 import os
 import socket
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 
 from herald.db.engine import Database
 from herald.jobs import service as jobs_service
+from herald.jobs.registry import JobHandler
 from herald.jobs.service import ClaimedJob
 from herald.settings import Settings
 from herald.webhooks import delivery
@@ -36,7 +37,6 @@ from herald.webhooks.sender import Sender
 
 log = structlog.get_logger()
 T = TypeVar("T")
-JobHandler = Callable[[ClaimedJob], Awaitable[None]]
 
 
 def worker_name() -> str:

@@ -333,57 +333,42 @@ def record_outcomes(
     if not outcomes:
         return
     now = utcnow()
-    done: list[dict[str, Any]] = []
-    again: list[dict[str, Any]] = []
+    changes: list[dict[str, Any]] = []
     for o in outcomes:
-        values: dict[str, Any] = {"b_id": o.delivery_id, "b_status": o.status, "b_error": o.error}
         delay = None if (o.delivered or o.gone) else policy.delay_after(o.attempt)
-        if delay is None:
-            values["b_state"] = "completed" if o.delivered else "discarded"
-            done.append(values)
-        else:
-            if o.retry_after is not None:
-                delay = min(max(delay, o.retry_after), MAX_RETRY_AFTER)
-            values["b_run_at"] = now + delay
-            again.append(values)
-    owned = (
-        deliveries.c.id == _bind("b_id"),
-        deliveries.c.locked_by == worker,
-        deliveries.c.state == "running",
+        if delay is not None and o.retry_after is not None:
+            delay = min(max(delay, o.retry_after), MAX_RETRY_AFTER)
+        changes.append(
+            {
+                "b_id": o.delivery_id,
+                "b_status": o.status,
+                "b_error": o.error,
+                # finished (delivered, or failed for good), or back in the queue after ``delay``
+                "b_state": ("completed" if o.delivered else "discarded") if delay is None else "available",
+                "b_run_at": now if delay is None else now + delay,
+                "b_finished_at": now if delay is None else None,
+            }
+        )
+    changed = _rowcount(
+        session.execute(
+            update(deliveries)
+            .where(
+                deliveries.c.id == _bind("b_id"),
+                deliveries.c.locked_by == worker,
+                deliveries.c.state == "running",
+            )
+            .values(
+                state=_bind("b_state"),
+                run_at=_bind("b_run_at"),
+                last_status=_bind("b_status"),
+                last_error=_bind("b_error"),
+                finished_at=_bind("b_finished_at"),
+                locked_by=None,
+                locked_until=None,
+            ),
+            changes,
+        )
     )
-    changed = 0
-    if done:
-        changed += _rowcount(
-            session.execute(
-                update(deliveries)
-                .where(*owned)
-                .values(
-                    state=_bind("b_state"),
-                    last_status=_bind("b_status"),
-                    last_error=_bind("b_error"),
-                    finished_at=now,
-                    locked_by=None,
-                    locked_until=None,
-                ),
-                done,
-            )
-        )
-    if again:
-        changed += _rowcount(
-            session.execute(
-                update(deliveries)
-                .where(*owned)
-                .values(
-                    state="available",
-                    run_at=_bind("b_run_at"),
-                    last_status=_bind("b_status"),
-                    last_error=_bind("b_error"),
-                    locked_by=None,
-                    locked_until=None,
-                ),
-                again,
-            )
-        )
     if changed != len(outcomes):
         # Some deliveries are gone (their endpoint was deleted mid-flight) or were taken over after a
         # lost lease: log attempts only for the rows that still exist.

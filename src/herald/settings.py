@@ -52,6 +52,12 @@ class Settings(BaseSettings):
         default=False,
         description="Allow webhook URLs on private, loopback and link-local addresses (local testing only).",
     )
+    webhook_retention_days: float = Field(
+        default=30.0,
+        ge=0,
+        description="How long delivered and failed webhook deliveries (and their attempt log) are kept; "
+        "0 keeps them forever.",
+    )
     webhook_concurrency: int = Field(default=64, ge=1, description="Deliveries in flight per worker.")
     worker_lease_seconds: float = Field(
         default=60.0,

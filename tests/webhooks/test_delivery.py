@@ -473,3 +473,33 @@ def test_deleting_an_endpoint_mid_delivery_does_not_stop_the_worker(
     assert [r.path for r in got] == ["/slow", "/fast"]
     with database.read() as session:
         assert session.scalars(select(WebhookAttempt.outcome)).all() == ["delivered"]
+
+
+def test_finished_deliveries_older_than_the_retention_are_pruned(
+    client: TestClient, tenant: TenantKey, settings: Settings, database: Database
+) -> None:
+    message_id, contact_id = _sms_setup(client, tenant)
+    with Receiver() as receiver:
+        make_endpoint(settings, database, tenant.account_id, receiver.url, ["sends"])
+        record(
+            client,
+            tenant,
+            [event(message_id, contact_id, "sends", f"2026-03-01T10:00:0{n}Z") for n in range(3)],
+        )
+        with running_worker(settings, database):
+            eventually(lambda: _states(database) == ["completed"] * 3)
+        with database.write() as session:  # the first two finished long ago
+            first_two = select(WebhookDelivery.id).order_by(WebhookDelivery.id).limit(2).scalar_subquery()
+            session.execute(
+                update(WebhookDelivery)
+                .where(WebhookDelivery.id.in_(first_two))
+                .values(run_at=utcnow() - timedelta(days=31))
+            )
+        with running_worker(settings, database) as worker:
+            worker._next_prune = 0  # due now rather than 5 s after start
+            eventually(lambda: len(_states(database)) == 1)
+    with database.read() as session:
+        assert (
+            session.scalars(select(WebhookAttempt.delivery_id)).all()
+            == session.scalars(select(WebhookDelivery.id)).all()
+        )

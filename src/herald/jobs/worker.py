@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import os
 import socket
+import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -25,6 +26,7 @@ import structlog
 from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
+from herald.db.base import utcnow
 from herald.db.engine import Database
 from herald.jobs import service as jobs_service
 from herald.jobs.registry import JobHandler
@@ -54,6 +56,7 @@ class Worker:
     """Runs until ``stop`` is set, then finishes what it has in flight and records it."""
 
     RETRY_PAUSE_S = 1.0
+    PRUNE_EVERY_S = 3600.0
 
     def __init__(
         self,
@@ -80,6 +83,10 @@ class Worker:
         self.policy = delivery.RetryPolicy.from_setting(settings.webhook_retry_schedule)
         self.secrets = delivery.SecretCache(load_secret_box(settings.secret_key, settings.secret_key_file))
         self.stats = WorkerStats()
+        self.retention = (
+            timedelta(days=settings.webhook_retention_days) if settings.webhook_retention_days > 0 else None
+        )
+        self._next_prune = time.monotonic() + 5  # not in the start-up rush
         self._db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="herald-worker-db")
 
     async def _db(self, work: Callable[[Session], T]) -> T:
@@ -147,6 +154,7 @@ class Worker:
                         else:
                             finished_jobs.append(cast(tuple[ClaimedJob, BaseException | None], result))
                 elif not claimed:
+                    await self._prune_when_due()
                     await self._pause(stop, self.poll_seconds)
         log.info("worker.stopped", worker=self.name, delivered=self.stats.delivered)
 
@@ -176,6 +184,24 @@ class Worker:
                 lease=self.lease,
             )
         return outgoing, jobs
+
+    async def _prune_when_due(self) -> None:
+        """While idle, at most hourly: delete finished deliveries older than the retention, in chunks."""
+        if self.retention is None or time.monotonic() < self._next_prune:
+            return
+        self._next_prune = time.monotonic() + self.PRUNE_EVERY_S
+        cut_off = utcnow() - self.retention
+        removed = 0
+        try:
+            while True:
+                chunk = await self._db(partial(delivery.prune, finished_before=cut_off))
+                removed += chunk
+                if chunk < 5000:
+                    break
+        except Exception:  # the database is away; the next hour tries again
+            log.exception("worker.prune_failed")
+        if removed:
+            log.info("webhook.pruned", deliveries=removed, finished_before=cut_off.isoformat())
 
     @staticmethod
     async def _pause(stop: asyncio.Event, seconds: float) -> None:

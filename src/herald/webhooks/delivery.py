@@ -15,7 +15,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import Table, bindparam, insert, select, update
+from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 from standardwebhooks.webhooks import Webhook
 
@@ -449,6 +449,22 @@ def _outcome_name(outcome: Outcome, policy: RetryPolicy) -> str:
 
 def _bind(name: str) -> Any:
     return bindparam(name)
+
+
+def prune(session: Session, *, finished_before: datetime, limit: int = 5000) -> int:
+    """Delete up to ``limit`` finished deliveries (delivered or failed) that finished before the cut-off,
+    with their attempts; returns how many. Small chunks keep each write transaction short."""
+    ids = list(
+        session.scalars(
+            select(deliveries.c.id)
+            .where(deliveries.c.state.in_(("completed", "discarded")), deliveries.c.run_at < finished_before)
+            .limit(limit)
+        )
+    )
+    if ids:
+        session.execute(delete(attempts_table).where(attempts_table.c.delivery_id.in_(ids)))
+        session.execute(delete(deliveries).where(deliveries.c.id.in_(ids)))
+    return len(ids)
 
 
 def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:

@@ -42,7 +42,7 @@ class WebhookDelivery(Base):
     """One event for one endpoint: the outbox row, written in the ingest transaction, and the queue item
     the worker claims (the same lease columns as ``jobs``). ``state``: available → running → completed,
     or back to available with a later ``run_at``, or discarded when attempts run out or the endpoint is
-    disabled."""
+    disabled. A finished row's ``run_at`` is when it finished (what retention prunes by)."""
 
     __tablename__ = "webhook_deliveries"
     __table_args__ = (

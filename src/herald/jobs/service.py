@@ -109,10 +109,7 @@ def claim_rows(
     # Two passes, each a narrow range of the (state, run_at, ...) index read in order: rows whose lease
     # expired (a dead worker's), then available rows that are due. One OR of both would read and sort
     # the whole due backlog to keep ``limit`` rows.
-    for due in (
-        and_(table.c.state == RUNNING, table.c.locked_until < now),
-        and_(table.c.state == AVAILABLE, table.c.run_at <= now),
-    ):
+    for due in due_rows(table, now):
         wanted = limit - len(claimed)
         if wanted <= 0:
             break
@@ -131,6 +128,27 @@ def claim_rows(
         )
         claimed.extend(tuple(row) for row in session.execute(statement))
     return claimed
+
+
+def due_rows(table: Table, now: datetime) -> tuple[ColumnElement[bool], ColumnElement[bool]]:
+    """What a claim takes, in claim order: rows whose lease expired, then available rows that are due."""
+    return (
+        and_(table.c.state == RUNNING, table.c.locked_until < now),
+        and_(table.c.state == AVAILABLE, table.c.run_at <= now),
+    )
+
+
+def any_due(session: Session, table: Table, where: Sequence[ColumnElement[bool]] = ()) -> bool:
+    """Whether a claim on ``table`` would take anything: two index probes, in a read transaction."""
+    now = utcnow()
+    return any(
+        session.execute(select(table.c.id).where(due, *where).limit(1)).first() is not None
+        for due in due_rows(table, now)
+    )
+
+
+def anything_due(session: Session, kinds: Sequence[str]) -> bool:
+    return any_due(session, jobs_table, [jobs_table.c.kind.in_(list(kinds))])
 
 
 def release_all(session: Session, table: Table) -> int:

@@ -89,9 +89,9 @@ class Worker:
         self._next_prune = time.monotonic() + 5  # not in the start-up rush
         self._db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="herald-worker-db")
 
-    async def _db(self, work: Callable[[Session], T]) -> T:
+    async def _db(self, work: Callable[[Session], T], *, write: bool = True) -> T:
         def run() -> T:
-            with self.database.write() as session:
+            with self.database.write() if write else self.database.read() as session:
                 return work(session)
 
         return await asyncio.get_running_loop().run_in_executor(self._db_thread, run)
@@ -121,6 +121,16 @@ class Worker:
                 # Claim in batches: when nothing runs, or a quarter of the slots are free.
                 claim = room if not stop.is_set() and (not in_flight or room >= self.concurrency // 4) else 0
                 claimed = 0
+                if claim > 0 and not (outcomes or finished_jobs or in_flight):
+                    # Idle: look first in a read transaction, so that an idle worker never takes
+                    # SQLite's write lock from the server ten times a second.
+                    try:
+                        if not await self._db(self._anything_due, write=False):
+                            claim = 0
+                    except Exception:
+                        log.exception("worker.poll_failed")
+                        await self._pause(stop, self.RETRY_PAUSE_S)
+                        continue
                 if outcomes or finished_jobs or claim > 0:
                     try:
                         outgoing, jobs = await self._db(
@@ -157,6 +167,12 @@ class Worker:
                     await self._prune_when_due()
                     await self._pause(stop, self.poll_seconds)
         log.info("worker.stopped", worker=self.name, delivered=self.stats.delivered)
+
+    def _anything_due(self, session: Session) -> bool:
+        kinds = list(self.handlers) if self.handlers else None
+        return delivery.anything_due(session) or (
+            kinds is not None and jobs_service.anything_due(session, kinds)
+        )
 
     def _turn(
         self,

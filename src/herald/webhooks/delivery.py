@@ -22,7 +22,7 @@ from standardwebhooks.webhooks import Webhook
 from herald.accounts.models import Account
 from herald.db.base import utcnow
 from herald.interactions.models import Interaction
-from herald.jobs.service import claim_rows
+from herald.jobs.service import any_due, claim_rows
 from herald.messages.models import Message
 from herald.webhooks import payloads
 from herald.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
@@ -140,6 +140,10 @@ class SecretCache:
             cached = _Keys(stamp=stamp, signers=signers, password=password)
             self._keys[endpoint.id] = cached
         return cached
+
+
+def anything_due(session: Session) -> bool:
+    return any_due(session, deliveries)
 
 
 def claim_deliveries(

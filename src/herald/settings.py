@@ -5,6 +5,7 @@ Domain code never reads the environment; the CLI and the app factory build a ``S
 
 from __future__ import annotations
 
+import math
 from functools import cached_property
 from pathlib import Path
 
@@ -78,8 +79,8 @@ class Settings(BaseSettings):
                 delays = [float(part) for part in value.split(",") if part.strip()]
             except ValueError as error:
                 raise ValueError("the webhook retry schedule must be comma-separated seconds") from error
-            if any(delay < 0 for delay in delays):
-                raise ValueError("webhook retry delays cannot be negative")
+            if any(not math.isfinite(delay) or delay < 0 for delay in delays):
+                raise ValueError("webhook retry delays must be finite, non-negative seconds")
         return value
 
     @cached_property

@@ -80,10 +80,27 @@ def claim(
         limit=limit,
         lease=lease,
         order_by=(jobs.c.priority.desc(), jobs.c.run_at, jobs.c.id),
-        returning=(jobs.c.id, jobs.c.kind, jobs.c.payload, jobs.c.attempts),
+        returning=(jobs.c.id, jobs.c.kind, jobs.c.payload, jobs.c.attempts, jobs.c.max_attempts),
         where=where,
     )
-    claimed = [ClaimedJob(id=int(r[0]), kind=r[1], payload=r[2], attempt=int(r[3])) for r in rows]
+    spent = [int(r[0]) for r in rows if int(r[3]) > int(r[4])]
+    if spent:  # taken back from a worker that died during the last allowed attempt
+        session.execute(
+            update(jobs)
+            .where(jobs.c.id.in_(spent))
+            .values(
+                state=DISCARDED,
+                finished_at=utcnow(),
+                locked_by=None,
+                locked_until=None,
+                last_error="attempts spent (the worker stopped during the last one)",
+            )
+        )
+    claimed = [
+        ClaimedJob(id=int(r[0]), kind=r[1], payload=r[2], attempt=int(r[3]))
+        for r in rows
+        if int(r[0]) not in spent
+    ]
     return sorted(claimed, key=lambda job: job.id)
 
 
@@ -149,6 +166,17 @@ def any_due(session: Session, table: Table, where: Sequence[ColumnElement[bool]]
 
 def anything_due(session: Session, kinds: Sequence[str]) -> bool:
     return any_due(session, jobs_table, [jobs_table.c.kind.in_(list(kinds))])
+
+
+def extend_leases(session: Session, *, job_ids: Sequence[int], worker: str, lease: timedelta) -> None:
+    """Keep running jobs with their worker: a job longer than one lease is not claimed a second time."""
+    jobs_table_ = jobs_table
+    session.execute(
+        update(jobs_table_)
+        .where(jobs_table_.c.id.in_(list(job_ids)), jobs_table_.c.locked_by == worker)
+        .where(jobs_table_.c.state == RUNNING)
+        .values(locked_until=utcnow() + lease)
+    )
 
 
 def release_all(session: Session, table: Table) -> int:

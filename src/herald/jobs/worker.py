@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import os
 import socket
+import threading
 import time
 import uuid
 from collections.abc import Callable
@@ -20,7 +22,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
-from typing import Any, TypeVar, cast
+from typing import IO, Any, TypeVar, cast
 
 import structlog
 from sqlalchemy import Table
@@ -87,6 +89,8 @@ class Worker:
             timedelta(days=settings.webhook_retention_days) if settings.webhook_retention_days > 0 else None
         )
         self._next_prune = time.monotonic() + 5  # not in the start-up rush
+        self._ownership: IO[str] | None = None
+        self.started = threading.Event()  # set once start-up (taking back the queue) is done
         self._db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="herald-worker-db")
 
     async def _db(self, work: Callable[[Session], T], *, write: bool = True) -> T:
@@ -101,16 +105,21 @@ class Worker:
             await self._run(stop)
         finally:
             self._db_thread.shutdown(wait=True)
+            if self._ownership is not None:
+                self._ownership.close()  # releases the lock
 
     async def _run(self, stop: asyncio.Event) -> None:
-        if self.owns_queue:
+        if self.owns_queue and self._take_queue_ownership():
             released = await self._db(_release_everything)
             if released:
                 log.info("worker.recovered", deliveries_and_jobs=released)
         log.info("worker.started", worker=self.name, concurrency=self.concurrency)
+        self.started.set()
         in_flight: dict[asyncio.Task[Any], str] = {}
+        running_jobs: dict[asyncio.Task[Any], ClaimedJob] = {}
         outcomes: list[delivery.Outcome] = []
         finished_jobs: list[tuple[ClaimedJob, BaseException | None]] = []
+        next_heartbeat = time.monotonic() + self.lease.total_seconds() / 3
         async with Sender(
             timeout_s=self.settings.webhook_timeout_seconds,
             allow_private=self.settings.webhook_allow_private,
@@ -121,6 +130,8 @@ class Worker:
                 # Claim in batches: when nothing runs, or a quarter of the slots are free.
                 claim = room if not stop.is_set() and (not in_flight or room >= self.concurrency // 4) else 0
                 claimed = 0
+                heartbeat = bool(running_jobs) and time.monotonic() >= next_heartbeat
+                failed = False
                 if claim > 0 and not (outcomes or finished_jobs or in_flight):
                     # Idle: look first in a read transaction, so that an idle worker never takes
                     # SQLite's write lock from the server ten times a second.
@@ -129,26 +140,37 @@ class Worker:
                             claim = 0
                     except Exception:
                         log.exception("worker.poll_failed")
-                        await self._pause(stop, self.RETRY_PAUSE_S)
-                        continue
-                if outcomes or finished_jobs or claim > 0:
+                        claim, failed = 0, True
+                if outcomes or finished_jobs or claim > 0 or heartbeat:
                     try:
                         outgoing, jobs = await self._db(
-                            partial(self._turn, outcomes=outcomes, finished_jobs=finished_jobs, claim=claim)
+                            partial(
+                                self._turn,
+                                outcomes=outcomes,
+                                finished_jobs=finished_jobs,
+                                claim=claim,
+                                extend=[job.id for job in running_jobs.values()] if heartbeat else [],
+                            )
                         )
                     except Exception:  # the database is away: keep the outcomes and try again
                         log.exception("worker.turn_failed", pending=len(outcomes) + len(finished_jobs))
-                        await self._pause(stop, self.RETRY_PAUSE_S)
-                        if stop.is_set() and not in_flight:
-                            break  # what stays unrecorded is still leased; the lease brings it back
-                        continue
-                    outcomes, finished_jobs = [], []
-                    for out in outgoing:
-                        in_flight[asyncio.create_task(sender.send(out))] = "delivery"
-                    for job in jobs:
-                        in_flight[asyncio.create_task(self._run_job(job))] = "job"
-                    claimed = len(outgoing) + len(jobs)
-                if stop.is_set() and not in_flight:
+                        failed = True
+                    else:
+                        outcomes, finished_jobs = [], []
+                        if heartbeat:
+                            next_heartbeat = time.monotonic() + self.lease.total_seconds() / 3
+                        for out in outgoing:
+                            in_flight[asyncio.create_task(sender.send(out))] = "delivery"
+                        for job in jobs:
+                            job_task = asyncio.create_task(self._run_job(job))
+                            in_flight[job_task] = "job"
+                            running_jobs[job_task] = job
+                        claimed = len(outgoing) + len(jobs)
+                if failed:
+                    if stop.is_set() and not in_flight:
+                        break  # what stays unrecorded is still leased; the lease brings it back
+                    await asyncio.sleep(self.RETRY_PAUSE_S)  # not cut short by stop: no busy loop
+                elif stop.is_set() and not in_flight and not (outcomes or finished_jobs):
                     break
                 if in_flight:
                     done, _ = await asyncio.wait(
@@ -158,15 +180,37 @@ class Worker:
                     )
                     for task in done:
                         kind = in_flight.pop(task)
-                        result = task.result()
+                        running_jobs.pop(task, None)
+                        try:
+                            result = task.result()
+                        except Exception:  # never expected: left leased, so it is retried after the lease
+                            log.exception("worker.task_failed", kind=kind)
+                            continue
                         if kind == "delivery":
                             outcomes.append(cast(delivery.Outcome, result))
                         else:
                             finished_jobs.append(cast(tuple[ClaimedJob, BaseException | None], result))
-                elif not claimed:
+                elif not claimed and not failed:
                     await self._prune_when_due()
                     await self._pause(stop, self.poll_seconds)
         log.info("worker.stopped", worker=self.name, delivered=self.stats.delivered)
+
+    def _take_queue_ownership(self) -> bool:
+        """Only one worker at a time may take back *every* running row of a SQLite queue at start-up: it
+        holds an exclusive lock on a file beside the database for its lifetime. Without the lock (another
+        embedded worker runs), this one relies on leases like any other."""
+        path = self.settings.sqlite_path()
+        if path is None:
+            return False
+        handle = open(f"{path}.worker-lock", "a")  # noqa: SIM115 (held for the worker's lifetime)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            handle.close()
+            log.warning("worker.queue_owned_elsewhere", database=str(path))
+            return False
+        self._ownership = handle
+        return True
 
     def _anything_due(self, session: Session) -> bool:
         kinds = list(self.handlers) if self.handlers else None
@@ -181,14 +225,22 @@ class Worker:
         outcomes: list[delivery.Outcome],
         finished_jobs: list[tuple[ClaimedJob, BaseException | None]],
         claim: int,
+        extend: list[int],
     ) -> tuple[list[delivery.Outgoing], list[ClaimedJob]]:
         """One transaction per turn of the loop: record what finished, then claim up to ``claim`` more
         (deliveries first, then jobs)."""
         self._record(session, outcomes=outcomes, jobs=finished_jobs)
+        if extend:
+            jobs_service.extend_leases(session, job_ids=extend, worker=self.name, lease=self.lease)
         if claim <= 0:
             return [], []
         outgoing = delivery.claim_deliveries(
-            session, worker=self.name, limit=claim, lease=self.lease, secrets=self.secrets
+            session,
+            worker=self.name,
+            limit=claim,
+            lease=self.lease,
+            secrets=self.secrets,
+            max_attempts=self.policy.max_attempts,
         )
         jobs: list[ClaimedJob] = []
         if self.handlers and claim > len(outgoing):
@@ -227,6 +279,11 @@ class Worker:
     async def _run_job(self, job: ClaimedJob) -> tuple[ClaimedJob, BaseException | None]:
         try:
             await self.handlers[job.kind](job)
+        except asyncio.CancelledError as error:
+            current = asyncio.current_task()
+            if current is not None and current.cancelling():
+                raise  # the worker itself is being cancelled
+            return job, error  # the handler cancelled something of its own and let it escape
         except Exception as error:  # a job's failure is recorded and retried, never fatal to the worker
             return job, error
         return job, None

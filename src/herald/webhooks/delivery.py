@@ -7,6 +7,7 @@ The HTTP side lives in ``sender.py`` and the loop that joins them in ``herald.jo
 from __future__ import annotations
 
 import base64
+import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any, cast
 
 import orjson
+import structlog
 from sqlalchemy import Table, bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 from standardwebhooks.webhooks import Webhook
@@ -30,6 +32,7 @@ from herald.webhooks.schemas import Dialect, EndpointStatus
 from herald.webhooks.secrets import SecretBox
 from herald.webhooks.service import disable
 
+log = structlog.get_logger()
 deliveries = cast(Table, WebhookDelivery.__table__)
 attempts_table = cast(Table, WebhookAttempt.__table__)
 
@@ -37,6 +40,7 @@ attempts_table = cast(Table, WebhookAttempt.__table__)
 DEFAULT_SCHEDULE: tuple[float, ...] = (5, 30, 120, 600, 1800, 3600, 7200, 14400, 28800, 43200, 43200)
 DISABLE_AFTER = timedelta(days=5)
 MAX_RETRY_AFTER = timedelta(days=1)
+MAX_RETRY_AFTER_SECONDS = 10**7  # anything larger is clamped before it can overflow a timedelta
 EXCERPT_CHARS = 500
 USER_AGENT = "Herald-Webhooks/1"
 
@@ -57,8 +61,8 @@ class RetryPolicy:
             delays = tuple(float(part) for part in schedule.split(",") if part.strip())
         except ValueError as error:
             raise ValueError(f"webhook retry schedule {schedule!r} is not comma-separated seconds") from error
-        if any(delay < 0 for delay in delays):
-            raise ValueError("webhook retry delays cannot be negative")
+        if any(not math.isfinite(delay) or delay < 0 for delay in delays):
+            raise ValueError("webhook retry delays must be finite, non-negative seconds")
         return cls(delays=delays, jitter=0.0)
 
     @property
@@ -86,6 +90,8 @@ class Outgoing:
     body: bytes | None
     headers: dict[str, str] = field(repr=False)  # may carry the Authorization header
     created_at: datetime
+    # The claim's lease expiry: it tells this claim from a later one of the same row (a fencing token).
+    lease_until: datetime | None = None
     # The endpoint had a failure record when claimed: a success must clear it.
     endpoint_failing: bool = False
 
@@ -104,6 +110,7 @@ class Outcome:
     excerpt: str | None = None
     retry_after: timedelta | None = None
     endpoint_failing: bool = False
+    lease_until: datetime | None = None
 
     @property
     def delivered(self) -> bool:
@@ -147,10 +154,18 @@ def anything_due(session: Session) -> bool:
 
 
 def claim_deliveries(
-    session: Session, *, worker: str, limit: int, lease: timedelta, secrets: SecretCache
+    session: Session,
+    *,
+    worker: str,
+    limit: int,
+    lease: timedelta,
+    secrets: SecretCache,
+    max_attempts: int | None = None,
 ) -> list[Outgoing]:
-    """Lease up to ``limit`` due deliveries to ``worker`` and build their signed requests. Deliveries of
-    an endpoint disabled meanwhile are discarded here. Commit before sending."""
+    """Lease up to ``limit`` due deliveries to ``worker`` and build their signed requests. Commit before
+    sending. Rows that cannot be sent are finished here, each with its reason, so one bad row never holds
+    up the queue: an endpoint disabled meanwhile, a secret the key cannot open, or a row whose attempts
+    ran out while its worker died mid-attempt (``max_attempts``)."""
     rows = claim_rows(
         session,
         deliveries,
@@ -164,6 +179,7 @@ def claim_deliveries(
             deliveries.c.interaction_id,
             deliveries.c.attempts,
             deliveries.c.created_at,
+            deliveries.c.locked_until,
         ),
     )
     if not rows:
@@ -180,21 +196,38 @@ def claim_deliveries(
     facts = _facts(session, {int(r[2]) for r in rows}, with_first_send=vendor_shaped)
     now = utcnow()
     outgoing: list[Outgoing] = []
-    orphans: list[int] = []
-    for delivery_id, endpoint_id, interaction_id, attempt, created_at in rows:
+    unsendable: dict[int, str] = {}
+    for delivery_id, endpoint_id, interaction_id, attempt, created_at, lease_until in rows:
         endpoint = endpoints.get(endpoint_id)
         event = facts.get(interaction_id)
-        if endpoint is None or endpoint.status != EndpointStatus.ENABLED or event is None:
-            orphans.append(delivery_id)
-            continue
-        outgoing.append(
-            _request(endpoint, event, int(delivery_id), int(attempt), created_at, secrets.keys(endpoint, now))
-        )
-    if orphans:
+        if endpoint is None or endpoint.status != EndpointStatus.ENABLED:
+            unsendable[delivery_id] = "endpoint disabled"
+        elif event is None:
+            unsendable[delivery_id] = "the event is no longer in the ledger"
+        elif max_attempts is not None and attempt > max_attempts:
+            unsendable[delivery_id] = "attempts spent (the worker stopped during the last one)"
+        else:
+            try:
+                keys = secrets.keys(endpoint, now)
+                outgoing.append(
+                    _request(endpoint, event, int(delivery_id), int(attempt), created_at, lease_until, keys)
+                )
+            except Exception as error:  # one endpoint's broken secret or data must not stop the others
+                log.exception("webhook.unsendable", delivery_id=delivery_id, endpoint_id=endpoint_id)
+                unsendable[delivery_id] = f"cannot build the request: {error}"[:1000]
+    if unsendable:
         session.execute(
             update(deliveries)
-            .where(deliveries.c.id.in_(orphans))
-            .values(state="discarded", last_error="endpoint disabled", finished_at=now, locked_by=None)
+            .where(deliveries.c.id == _bind("b_id"))
+            .values(
+                state="discarded",
+                last_error=_bind("b_error"),
+                run_at=now,
+                finished_at=now,
+                locked_by=None,
+                locked_until=None,
+            ),
+            [{"b_id": delivery_id, "b_error": reason} for delivery_id, reason in unsendable.items()],
         )
     return outgoing
 
@@ -205,6 +238,7 @@ def _request(
     delivery_id: int,
     attempt: int,
     created_at: datetime,
+    lease_until: datetime,
     keys: _Keys,
 ) -> Outgoing:
     if endpoint.dialect == Dialect.SENDERGUIDE:
@@ -222,7 +256,7 @@ def _request(
     body: bytes | None = None
     if endpoint.verb == "GET":
         signed = payloads.query_string(payload)
-        url = f"{url}{'&' if '?' in url else '?'}{signed}"
+        url = payloads.with_query(url, signed)
     else:
         body = orjson.dumps(payload)
         signed = body.decode("utf-8")
@@ -243,6 +277,7 @@ def _request(
         body=body,
         headers=headers,
         created_at=created_at,
+        lease_until=lease_until,
         endpoint_failing=endpoint.failing_since is not None,
     )
 
@@ -336,12 +371,30 @@ def record_outcomes(
     are left to their new owner."""
     if not outcomes:
         return
+    # Only outcomes of the claim that still holds its row count: a row taken over after a lost lease,
+    # queued again by resend/recover/disable, deleted with its endpoint, or already recorded (a turn
+    # retried after an unclear commit) keeps its newer state, and no attempt is logged twice.
+    held = {
+        (int(row_id), lease)
+        for row_id, lease in session.execute(
+            select(deliveries.c.id, deliveries.c.locked_until)
+            .where(
+                deliveries.c.id.in_({o.delivery_id for o in outcomes}),
+                deliveries.c.locked_by == worker,
+                deliveries.c.state == "running",
+            )
+            .with_for_update()
+        )
+    }
+    outcomes = [o for o in outcomes if (o.delivery_id, o.lease_until) in held]
+    if not outcomes:
+        return
     now = utcnow()
     changes: list[dict[str, Any]] = []
     for o in outcomes:
         delay = None if (o.delivered or o.gone) else policy.delay_after(o.attempt)
         if delay is not None and o.retry_after is not None:
-            delay = min(max(delay, o.retry_after), MAX_RETRY_AFTER)
+            delay = max(delay, min(o.retry_after, MAX_RETRY_AFTER))
         changes.append(
             {
                 "b_id": o.delivery_id,
@@ -353,60 +406,39 @@ def record_outcomes(
                 "b_finished_at": now if delay is None else None,
             }
         )
-    changed = _rowcount(
-        session.execute(
-            update(deliveries)
-            .where(
-                deliveries.c.id == _bind("b_id"),
-                deliveries.c.locked_by == worker,
-                deliveries.c.state == "running",
-            )
-            .values(
-                state=_bind("b_state"),
-                run_at=_bind("b_run_at"),
-                last_status=_bind("b_status"),
-                last_error=_bind("b_error"),
-                finished_at=_bind("b_finished_at"),
-                locked_by=None,
-                locked_until=None,
-            ),
-            changes,
-        )
+    session.execute(
+        update(deliveries)
+        .where(deliveries.c.id == _bind("b_id"))
+        .values(
+            state=_bind("b_state"),
+            run_at=_bind("b_run_at"),
+            last_status=_bind("b_status"),
+            last_error=_bind("b_error"),
+            finished_at=_bind("b_finished_at"),
+            locked_by=None,
+            locked_until=None,
+        ),
+        changes,
     )
-    if changed != len(outcomes):
-        # Some deliveries are gone (their endpoint was deleted mid-flight) or were taken over after a
-        # lost lease: log attempts only for the rows that still exist.
-        alive = set(
-            session.scalars(
-                select(deliveries.c.id).where(deliveries.c.id.in_({o.delivery_id for o in outcomes}))
-            )
-        )
-        outcomes = [o for o in outcomes if o.delivery_id in alive]
-    if outcomes:
-        session.execute(
-            insert(attempts_table),
-            [
-                {
-                    "delivery_id": o.delivery_id,
-                    "endpoint_id": o.endpoint_id,
-                    "interaction_id": o.interaction_id,
-                    "attempt": o.attempt,
-                    "attempted_at": now,
-                    "status_code": o.status,
-                    "latency_ms": o.latency_ms,
-                    "outcome": _outcome_name(o, policy),
-                    "response_excerpt": o.excerpt,
-                    "error": o.error,
-                }
-                for o in outcomes
-            ],
-        )
-        _update_health(session, outcomes, now)
-
-
-def _rowcount(result: Any) -> int:
-    count = getattr(result, "rowcount", -1)
-    return int(count) if count is not None else -1
+    session.execute(
+        insert(attempts_table),
+        [
+            {
+                "delivery_id": o.delivery_id,
+                "endpoint_id": o.endpoint_id,
+                "interaction_id": o.interaction_id,
+                "attempt": o.attempt,
+                "attempted_at": now,
+                "status_code": o.status,
+                "latency_ms": o.latency_ms,
+                "outcome": _outcome_name(o, policy),
+                "response_excerpt": o.excerpt,
+                "error": o.error,
+            }
+            for o in outcomes
+        ],
+    )
+    _update_health(session, outcomes, now)
 
 
 def _update_health(session: Session, outcomes: Sequence[Outcome], now: datetime) -> None:
@@ -476,12 +508,15 @@ def parse_retry_after(value: str | None, now: datetime) -> timedelta | None:
     if not value:
         return None
     value = value.strip()
-    if value.isdigit():
-        return timedelta(seconds=int(value))
+    if value.isascii() and value.isdigit():
+        return timedelta(seconds=min(int(value), MAX_RETRY_AFTER_SECONDS))
     try:
         moment = parsedate_to_datetime(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     if moment.tzinfo is None:
         return None
-    return max(moment - now, timedelta(0))
+    try:
+        return min(max(moment - now, timedelta(0)), timedelta(seconds=MAX_RETRY_AFTER_SECONDS))
+    except OverflowError:
+        return None

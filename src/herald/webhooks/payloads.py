@@ -6,8 +6,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+from herald.timezones import zone
 
 # Ledger type → the vendor's webhook event name.
 SENDERGUIDE_EVENT_NAMES = {
@@ -43,7 +44,7 @@ class EventFacts:
 def _local(moment: datetime | None, timezone: str) -> str | None:
     if moment is None:
         return None
-    return moment.astimezone(ZoneInfo(timezone)).isoformat(timespec="seconds")
+    return moment.astimezone(zone(timezone)).isoformat(timespec="seconds")
 
 
 def _utc(moment: datetime) -> str:
@@ -132,3 +133,10 @@ def flatten(payload: dict[str, Any]) -> list[tuple[str, str]]:
 
 def query_string(payload: dict[str, Any]) -> str:
     return urlencode(flatten(payload))
+
+
+def with_query(url: str, query: str) -> str:
+    """``url`` with ``query`` after its own query parameters (kept); a fragment is never sent."""
+    parts = urlsplit(url)
+    combined = f"{parts.query}&{query}" if parts.query else query
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, combined, ""))

@@ -14,6 +14,7 @@ import time
 from types import TracebackType
 
 import aiohttp
+import structlog
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import ThreadedResolver
 from yarl import URL
@@ -22,6 +23,7 @@ from herald.db.base import utcnow
 from herald.webhooks.delivery import Outcome, Outgoing, parse_retry_after
 from herald.webhooks.ssrf import is_public_address, literal_address
 
+log = structlog.get_logger()
 EXCERPT_BYTES = 512
 
 
@@ -79,9 +81,9 @@ class Sender:
         error: str | None = None
         excerpt: str | None = None
         retry_after = None
-        url = URL(out.url, encoded=True)
-        literal = literal_address(url.host or "")
         try:
+            url = URL(out.url, encoded=True)
+            literal = literal_address(url.host or "")
             if not self.allow_private and literal is not None and not is_public_address(literal):
                 raise OSError(f"{literal} is a private or local address; refused")
             async with self._session.request(
@@ -105,6 +107,11 @@ class Sender:
             error = f"no answer within {self.timeout_s:g} s"
         except (aiohttp.ClientError, OSError) as problem:
             error = str(problem) or type(problem).__name__
+        except (
+            Exception
+        ) as problem:  # anything else about this one request fails this attempt, not the worker
+            log.warning("webhook.request_failed", delivery_id=out.delivery_id, error=repr(problem))
+            error = f"{type(problem).__name__}: {problem}"
         latency_ms = int((time.perf_counter() - started) * 1000)
         return Outcome(
             delivery_id=out.delivery_id,
@@ -117,4 +124,5 @@ class Sender:
             excerpt=excerpt,
             retry_after=retry_after,
             endpoint_failing=out.endpoint_failing,
+            lease_until=out.lease_until,
         )

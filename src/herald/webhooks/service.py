@@ -10,7 +10,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any, cast
-from urllib.parse import urlsplit
+from urllib.parse import SplitResult, urlsplit
 
 from sqlalchemy import Table, delete, insert, select, update
 from sqlalchemy.orm import Session
@@ -69,8 +69,10 @@ def check_endpoint(
         problems.append(FieldProblem("url", f"must be at most {MAX_URL_LENGTH} characters"))
     elif _has_control_characters(url) or " " in url:
         problems.append(FieldProblem("url", "must not contain spaces or control characters"))
-    elif parts.scheme not in ("http", "https") or not parts.hostname:
+    elif parts.scheme not in ("http", "https") or not parts.hostname or not _valid_port(parts):
         problems.append(FieldProblem("url", "must be an absolute http or https URL"))
+    elif parts.fragment or url.endswith("#"):
+        problems.append(FieldProblem("url", "must not have a #fragment (it is never sent to the server)"))
     elif parts.username or parts.password:
         problems.append(FieldProblem("url", "must not carry credentials; use basic auth settings"))
     else:
@@ -263,7 +265,14 @@ def disable(session: Session, endpoint: WebhookEndpoint, *, reason: str) -> None
             deliveries_table.c.endpoint_id == endpoint.id,
             deliveries_table.c.state.in_(("available", "running")),
         )
-        .values(state="discarded", last_error=reason, finished_at=now, locked_by=None, locked_until=None)
+        .values(
+            state="discarded",
+            last_error=reason,
+            run_at=now,
+            finished_at=now,
+            locked_by=None,
+            locked_until=None,
+        )
     )
 
 
@@ -378,6 +387,7 @@ def resend(session: Session, *, account_id: int, public_id: str, interaction_id:
         .where(WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.interaction_id == interaction_id)
         .order_by(WebhookDelivery.id)
         .limit(1)
+        .with_for_update()  # a worker's claim and this change of state never interleave
     ).first()
     if delivery is None:
         kind = session.scalar(
@@ -430,6 +440,13 @@ def _require_enabled(endpoint: WebhookEndpoint) -> None:
             "the webhook is disabled; enable it first",
             problems=[FieldProblem("status", "must be enabled to send events")],
         )
+
+
+def _valid_port(parts: SplitResult) -> bool:
+    try:
+        return parts.port is None or parts.port > 0
+    except ValueError:  # out of range or not a number
+        return False
 
 
 def _check_description(description: str | None) -> str | None:

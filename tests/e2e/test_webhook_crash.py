@@ -7,6 +7,8 @@ restart, takes the dead one's deliveries once their lease passes.
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -113,3 +115,32 @@ def test_killing_the_worker_mid_delivery_loses_no_event(
         verifier.verify(request.body, request.headers)
         delivered.add(request.headers["webhook-id"])
     assert len(delivered) == EVENTS  # duplicates (in flight at the kill) are allowed: at-least-once
+
+
+def _children(pid: int) -> list[int]:
+    found: list[int] = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        children = (task / "children").read_text().split()
+        found.extend(int(child) for child in children)
+    return found
+
+
+def test_serve_starts_its_worker_again_when_it_dies(
+    backend: Backend, database: Database, settings: Settings, tmp_path: Path, processes: list[Server]
+) -> None:
+    tenant = make_tenant(database, "restarts")
+    with Receiver() as receiver:
+        make_endpoint(settings, database, tenant.account_id, f"{receiver.url}/hook", ["sends"])
+        server = Server(database_url=backend.url, cwd=tmp_path, extra_env=WORKER_ENV)
+        processes.append(server)
+        server.start()
+        assert server.process is not None
+        [worker_pid] = eventually(lambda: _children(server.process.pid), message="no embedded worker")  # type: ignore[union-attr]
+        os.kill(worker_pid, signal.SIGKILL)
+        eventually(
+            lambda: (pids := _children(server.process.pid)) and pids != [worker_pid],  # type: ignore[union-attr]
+            timeout=30,
+            message="the embedded worker was not started again",
+        )
+        _post_events(server, tenant.bearer)
+        eventually(lambda: _pending(database) == 0, timeout=60, message=f"{_pending(database)} not delivered")

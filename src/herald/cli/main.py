@@ -82,7 +82,9 @@ def serve(
     _bootstrap(database, settings.public_base_url or f"http://{host}:{port}")
     load_secret_box(settings.secret_key, settings.secret_key_file)  # creates the key file on first start
     database.dispose()
-    embedded = runner.start_embedded() if settings.embedded_worker else None
+    embedded = runner.EmbeddedWorker() if settings.embedded_worker else None
+    if embedded is not None:
+        embedded.start()
     try:
         uvicorn.run(
             "herald.cli.server:build_app",
@@ -95,7 +97,7 @@ def serve(
         )
     finally:
         if embedded is not None:
-            runner.stop_embedded(embedded)
+            embedded.stop()
 
 
 @app.command()

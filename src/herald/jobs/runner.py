@@ -70,17 +70,46 @@ def run_embedded(parent_pid: int) -> None:
     run_forever(settings, owns_queue=settings.is_sqlite)
 
 
-def start_embedded() -> subprocess.Popen[bytes]:
-    """Start the embedded worker beside this process (``herald serve``)."""
-    command = [sys.executable, "-m", "herald.cli.main", "worker", "--embedded-in", str(os.getpid())]
-    return subprocess.Popen(command, stdin=subprocess.DEVNULL)  # noqa: S603 (our own interpreter and module)
+class EmbeddedWorker:
+    """The worker process beside ``herald serve``, started again if it ever exits on its own (a crash must
+    not leave webhooks undelivered while the server keeps accepting events)."""
 
+    def __init__(self) -> None:
+        self.process: subprocess.Popen[bytes] | None = None
+        self._stopping = threading.Event()
+        self._supervisor = threading.Thread(
+            target=self._supervise, name="herald-worker-supervisor", daemon=True
+        )
 
-def stop_embedded(process: subprocess.Popen[bytes], timeout: float = 30.0) -> None:
-    if process.poll() is None:
-        process.send_signal(signal.SIGTERM)
-        try:
-            process.wait(timeout)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    def start(self) -> None:
+        self.process = self._spawn()
+        self._supervisor.start()
+
+    @staticmethod
+    def _spawn() -> subprocess.Popen[bytes]:
+        command = [sys.executable, "-m", "herald.cli.main", "worker", "--embedded-in", str(os.getpid())]
+        return subprocess.Popen(command, stdin=subprocess.DEVNULL)  # noqa: S603 (our own interpreter and module)
+
+    def _supervise(self) -> None:
+        pause = 1.0
+        while not self._stopping.wait(1.0):
+            process = self.process
+            if process is None or process.poll() is None:
+                pause = 1.0
+                continue
+            log.error("worker.exited", code=process.returncode, restart_in_s=pause)
+            if self._stopping.wait(pause):
+                return
+            pause = min(pause * 2, 30.0)
+            self.process = self._spawn()
+
+    def stop(self, timeout: float = 30.0) -> None:
+        self._stopping.set()
+        process = self.process
+        if process is not None and process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+            try:
+                process.wait(timeout)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from cryptography.fernet import Fernet
@@ -26,6 +27,29 @@ def _setup(client: TestClient, tenant: TenantKey) -> tuple[int, int]:
     contact = create_contact(client, tenant, phone="+27792899967", email="r@example.com")
     message = create_message(client, tenant, channel="sms", subject=None)
     return message["id"], contact["id"]
+
+
+def _one_queued_send(
+    client: TestClient, tenant: TenantKey, settings: Settings, database: Database
+) -> delivery.SecretCache:
+    """One delivery queued for an endpoint nobody listens on; the cache to claim it with."""
+    message_id, contact_id = _setup(client, tenant)
+    make_endpoint(settings, database, tenant.account_id, "http://127.0.0.1:9/x", ["sends"])
+    record(client, tenant, [event(message_id, contact_id, "sends", "2026-03-01T10:00:00Z")])
+    return delivery.SecretCache(load_secret_box(settings.secret_key, settings.secret_key_file))
+
+
+def _outcome_of(out: delivery.Outgoing, status: int, **extra: Any) -> delivery.Outcome:
+    return delivery.Outcome(
+        delivery_id=out.delivery_id,
+        endpoint_id=out.endpoint_id,
+        interaction_id=out.interaction_id,
+        attempt=out.attempt,
+        status=status,
+        latency_ms=5,
+        lease_until=out.lease_until,
+        **extra,
+    )
 
 
 def _state_by_endpoint(database: Database) -> dict[int, str]:
@@ -97,10 +121,7 @@ def test_a_secret_the_key_cannot_open_discards_that_delivery_only(
 def test_an_outcome_of_an_earlier_claim_does_not_touch_the_current_one(
     client: TestClient, tenant: TenantKey, settings: Settings, database: Database
 ) -> None:
-    message_id, contact_id = _setup(client, tenant)
-    make_endpoint(settings, database, tenant.account_id, "http://127.0.0.1:9/x", ["sends"])
-    record(client, tenant, [event(message_id, contact_id, "sends", "2026-03-01T10:00:00Z")])
-    cache = delivery.SecretCache(load_secret_box(settings.secret_key, settings.secret_key_file))
+    cache = _one_queued_send(client, tenant, settings, database)
     policy = delivery.RetryPolicy.from_setting("60,60,60")
     with database.write() as session:
         [first] = delivery.claim_deliveries(
@@ -111,15 +132,7 @@ def test_an_outcome_of_an_earlier_claim_does_not_touch_the_current_one(
         [second] = delivery.claim_deliveries(
             session, worker="w", limit=10, lease=timedelta(seconds=60), secrets=cache
         )
-    late_success = delivery.Outcome(
-        delivery_id=first.delivery_id,
-        endpoint_id=first.endpoint_id,
-        interaction_id=first.interaction_id,
-        attempt=first.attempt,
-        status=200,
-        latency_ms=5,
-        lease_until=first.lease_until,
-    )
+    late_success = _outcome_of(first, 200)
     with database.write() as session:
         delivery.record_outcomes(session, worker="w", outcomes=[late_success], policy=policy)
     with database.read() as session:
@@ -127,15 +140,7 @@ def test_an_outcome_of_an_earlier_claim_does_not_touch_the_current_one(
         attempts = session.scalars(select(WebhookAttempt)).all()
     assert (row.state, row.attempts) == ("running", 2)
     assert attempts == []
-    current_failure = delivery.Outcome(
-        delivery_id=second.delivery_id,
-        endpoint_id=second.endpoint_id,
-        interaction_id=second.interaction_id,
-        attempt=second.attempt,
-        status=500,
-        latency_ms=5,
-        lease_until=second.lease_until,
-    )
+    current_failure = _outcome_of(second, 500)
     for _ in range(2):  # a turn retried after an unclear commit records nothing twice
         with database.write() as session:
             delivery.record_outcomes(session, worker="w", outcomes=[current_failure], policy=policy)
@@ -148,25 +153,13 @@ def test_an_outcome_of_an_earlier_claim_does_not_touch_the_current_one(
 def test_retry_after_never_shortens_the_schedule(
     client: TestClient, tenant: TenantKey, settings: Settings, database: Database
 ) -> None:
-    message_id, contact_id = _setup(client, tenant)
-    make_endpoint(settings, database, tenant.account_id, "http://127.0.0.1:9/x", ["sends"])
-    record(client, tenant, [event(message_id, contact_id, "sends", "2026-03-01T10:00:00Z")])
-    cache = delivery.SecretCache(load_secret_box(settings.secret_key, settings.secret_key_file))
+    cache = _one_queued_send(client, tenant, settings, database)
     two_days = delivery.RetryPolicy.from_setting(str(2 * 86400))
     with database.write() as session:
         [out] = delivery.claim_deliveries(
             session, worker="w", limit=1, lease=timedelta(seconds=60), secrets=cache
         )
-    outcome = delivery.Outcome(
-        delivery_id=out.delivery_id,
-        endpoint_id=out.endpoint_id,
-        interaction_id=out.interaction_id,
-        attempt=out.attempt,
-        status=503,
-        latency_ms=1,
-        retry_after=timedelta(seconds=10),
-        lease_until=out.lease_until,
-    )
+    outcome = _outcome_of(out, 503, retry_after=timedelta(seconds=10))
     with database.write() as session:
         delivery.record_outcomes(session, worker="w", outcomes=[outcome], policy=two_days)
     with database.read() as session:

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import httpx
 import pytest
 from fastapi.testclient import TestClient
 from httpx import Response
@@ -697,6 +698,14 @@ ID_OPERATIONS = [
 ]
 
 
+DISABLE = {"webhook": {"status": "disabled"}}
+
+
+def assert_not_found(response: httpx.Response) -> None:
+    assert response.status_code == 404
+    assert response.json() == {"status": "error", "message": "webhook not found"}
+
+
 @pytest.mark.parametrize(("method", "suffix"), ID_OPERATIONS)
 @pytest.mark.parametrize(
     "webhook_id", ["5f1d8a6e-3c2b-4e7a-9b0c-1d2e3f405162", "nope", "123", "%00", "x" * 200]
@@ -704,14 +713,9 @@ ID_OPERATIONS = [
 def test_an_unknown_id_is_a_404(
     client: TestClient, tenant: TenantKey, method: str, suffix: str, webhook_id: str
 ) -> None:
-    response = client.request(
-        method,
-        f"{BASE}/{webhook_id}{suffix}",
-        json={"webhook": {"status": "disabled"}},
-        headers=basic(tenant.key),
+    assert_not_found(
+        client.request(method, f"{BASE}/{webhook_id}{suffix}", json=DISABLE, headers=basic(tenant.key))
     )
-    assert response.status_code == 404
-    assert response.json() == {"status": "error", "message": "webhook not found"}
 
 
 @pytest.mark.parametrize(("method", "suffix"), ID_OPERATIONS)
@@ -720,14 +724,9 @@ def test_another_accounts_webhook_is_not_found_and_left_alone(
 ) -> None:
     webhook_id = created_id(client, other_tenant, WITH_AUTH)
     before = fetch(client, other_tenant, webhook_id)
-    response = client.request(
-        method,
-        f"{BASE}/{webhook_id}{suffix}",
-        json={"webhook": {"status": "disabled"}},
-        headers=basic(tenant.key),
+    assert_not_found(
+        client.request(method, f"{BASE}/{webhook_id}{suffix}", json=DISABLE, headers=basic(tenant.key))
     )
-    assert response.status_code == 404
-    assert response.json() == {"status": "error", "message": "webhook not found"}
     assert fetch(client, other_tenant, webhook_id) == before
 
 
@@ -736,14 +735,9 @@ def test_a_native_api_endpoint_is_not_found_here(
     client: TestClient, tenant: TenantKey, database: Database, method: str, suffix: str
 ) -> None:
     endpoint_id = native_endpoint(database, tenant)
-    response = client.request(
-        method,
-        f"{BASE}/{endpoint_id}{suffix}",
-        json={"webhook": {"status": "disabled"}},
-        headers=basic(tenant.key),
+    assert_not_found(
+        client.request(method, f"{BASE}/{endpoint_id}{suffix}", json=DISABLE, headers=basic(tenant.key))
     )
-    assert response.status_code == 404
-    assert response.json() == {"status": "error", "message": "webhook not found"}
     with database.read() as session:
         status = session.scalar(
             select(WebhookEndpoint.status).where(WebhookEndpoint.public_id == endpoint_id)

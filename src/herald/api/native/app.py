@@ -7,7 +7,7 @@ from starlette.responses import Response
 
 from herald import __version__
 from herald.api.context import AppContext
-from herald.api.native import problems, routers
+from herald.api.native import problems, routers, webhook_docs
 
 DESCRIPTION = """
 Herald's own API. Authenticate with `Authorization: Bearer KEY` (or `X-API-Key: KEY`).
@@ -30,6 +30,7 @@ def create_native_app(context: AppContext) -> FastAPI:
     problems.install(app)
     for router in routers.ALL:
         app.include_router(router, prefix="/v1")
+    webhook_docs.install(app)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> Response:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 from urllib.parse import SplitResult, urlsplit
 
@@ -19,6 +19,7 @@ from herald.db.base import utcnow
 from herald.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from herald.interactions.models import Interaction
 from herald.interactions.types import ALL_TYPES
+from herald.messages.models import Message
 from herald.webhooks import ssrf
 from herald.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from herald.webhooks.schemas import (
@@ -42,6 +43,11 @@ DIALECT_CHANNELS: dict[str, frozenset[str] | None] = {
     Dialect.SENDERGUIDE: frozenset({"sms", "mms"}),
     Dialect.NATIVE: None,
 }
+# SenderGuide's SMS webhooks know five events (sent, delivered, failed, bounce, reply).
+DIALECT_EVENT_TYPES: dict[str, tuple[str, ...]] = {
+    Dialect.SENDERGUIDE: ("sends", "deliveries", "failures", "bounces", "replies"),
+    Dialect.NATIVE: ALL_TYPES,
+}
 VERBS = ("POST", "GET")
 MAX_URL_LENGTH = 2000
 MAX_USERNAME_LENGTH = 255
@@ -58,6 +64,7 @@ def check_endpoint(
     username: str | None,
     password: str | None,
     policy: EndpointPolicy,
+    dialect: str = Dialect.NATIVE,
 ) -> None:
     """Raise InvalidInput naming every problem of an endpoint's merged settings."""
     problems: list[FieldProblem] = []
@@ -82,9 +89,14 @@ def check_endpoint(
             problems.append(FieldProblem("url", str(error)))
     if not event_types:
         problems.append(FieldProblem("event_types", "must name at least one event type"))
+    receivable = DIALECT_EVENT_TYPES.get(dialect, ALL_TYPES)
     for position, kind in enumerate(event_types):
         if kind not in ALL_TYPES:
             problems.append(FieldProblem(f"event_types.{position}", f"unknown event type {kind!r}"))
+        elif kind not in receivable:
+            problems.append(
+                FieldProblem(f"event_types.{position}", f"a {dialect} webhook cannot receive {kind!r} events")
+            )
     if verb not in VERBS:
         problems.append(FieldProblem("verb", "must be POST or GET"))
     if (username is None) != (password is None):
@@ -126,6 +138,7 @@ def create_endpoint(
         username=spec.auth_username,
         password=spec.auth_password,
         policy=policy,
+        dialect=str(spec.dialect),
     )
     secret = new_signing_secret()
     now = utcnow()
@@ -200,7 +213,13 @@ def update_endpoint(
     else:
         password = box.open(endpoint.auth_password_token) if endpoint.auth_password_token else None
     check_endpoint(
-        url=url, event_types=event_types, verb=verb, username=username, password=password, policy=policy
+        url=url,
+        event_types=event_types,
+        verb=verb,
+        username=username,
+        password=password,
+        policy=policy,
+        dialect=endpoint.dialect,
     )
     endpoint.url = url
     endpoint.event_types = event_types
@@ -397,6 +416,20 @@ def resend(session: Session, *, account_id: int, public_id: str, interaction_id:
         )
         if kind is None:
             raise NotFound("interaction not found")
+        channel = session.scalar(
+            select(Message.channel)
+            .join(Interaction, Interaction.message_id == Message.id)
+            .where(Interaction.id == interaction_id)
+        )
+        # Any event of the account may be resent to a native endpoint; a SenderGuide one only knows its
+        # five SMS/MMS events (its payload has no shape for the others).
+        allowed = DIALECT_CHANNELS.get(endpoint.dialect)
+        receivable = DIALECT_EVENT_TYPES.get(endpoint.dialect, ALL_TYPES)
+        if kind not in receivable or (allowed is not None and channel not in allowed):
+            raise Conflict(
+                "this webhook does not receive that event",
+                problems=[FieldProblem("interaction_id", f"a {kind} event of a {channel} message")],
+            )
         delivery = WebhookDelivery(
             account_id=account_id,
             endpoint_id=endpoint.id,
@@ -422,6 +455,15 @@ def recover(
 ) -> int:
     """Queue again every failed delivery of the endpoint created in [since, until); returns how many."""
     endpoint = _load(session, account_id=account_id, public_id=public_id)
+    for name, moment in (("since", since), ("until", until)):
+        try:
+            if moment is not None:
+                moment.astimezone(UTC)
+        except OverflowError:
+            raise InvalidInput(
+                f"{name} is out of range",
+                problems=[FieldProblem(name, "is outside the years 1 to 9999 in UTC")],
+            ) from None
     _require_enabled(endpoint)
     query = update(deliveries_table).where(
         deliveries_table.c.endpoint_id == endpoint.id,

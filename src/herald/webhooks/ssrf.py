@@ -60,7 +60,10 @@ def _resolve(host: str) -> list[str]:
 
 def prefetch(url: str) -> None:
     """Resolve ``url``'s host now (outside any transaction) so that ``check_url`` finds the answer."""
-    host = urlsplit(url).hostname or ""
+    try:
+        host = urlsplit(url).hostname or ""
+    except ValueError:  # malformed; the check inside the transaction names the problem
+        return
     if host and literal_address(host) is None:
         with contextlib.suppress(OSError, UnicodeError):
             _resolve(host)

@@ -811,3 +811,95 @@ def test_openapi_documents_every_webhook_route_with_examples(client: TestClient)
         "failures",
         "replies",
     ]
+
+
+# --- edge cases found in review ------------------------------------------------------------------------
+
+
+def test_a_malformed_host_is_a_400_with_private_addresses_forbidden(
+    settings: Settings, database: Database
+) -> None:
+    from tests.conftest import make_tenant
+
+    strict = settings.model_copy(update={"webhook_allow_private": False})
+    tenant = make_tenant(database, "strict")
+    from fastapi.testclient import TestClient as Client
+
+    with Client(create_app(strict, database)) as strict_client:
+        for url in ("http://[::1", "http://[zz]/"):
+            response = strict_client.post(
+                "/v1/webhooks", json={"url": url, "event_types": ["replies"]}, headers=tenant.bearer
+            )
+            assert response.status_code == 400, response.text
+            assert fields_of(response.json()) == ["url"]
+
+
+def test_resend_refuses_an_email_event_to_a_senderguide_sms_webhook(
+    client: TestClient, tenant: TenantKey
+) -> None:
+    [opens] = record_events(client, tenant, ["opens"])  # an email event
+    sms_hook = client.post(
+        "/api/2.0/production/sms/webhooks/create",
+        json={"webhook": {"event_types": ["reply"], "url": URL, "verb": "POST"}},
+        auth=("any", tenant.key),
+    ).json()["data"]["webhook"]["id"]
+    response = client.post(
+        f"/v1/webhooks/{sms_hook}/resend", json={"interaction_id": opens}, headers=tenant.bearer
+    )
+    assert response.status_code == 409, response.text
+    assert fields_of(response.json()) == ["interaction_id"]
+
+
+def test_a_senderguide_webhook_keeps_to_its_five_event_types(client: TestClient, tenant: TenantKey) -> None:
+    sms_hook = client.post(
+        "/api/2.0/production/sms/webhooks/create",
+        json={"webhook": {"event_types": ["reply"], "url": URL, "verb": "POST"}},
+        auth=("any", tenant.key),
+    ).json()["data"]["webhook"]["id"]
+    response = client.patch(
+        f"/v1/webhooks/{sms_hook}", json={"event_types": ["replies", "opens"]}, headers=tenant.bearer
+    )
+    assert response.status_code == 400, response.text
+    assert fields_of(response.json()) == ["event_types.1"]
+
+
+@pytest.mark.parametrize("path", ["", "/deliveries", "/attempts"])
+def test_a_cursor_beyond_the_id_range_is_a_400(client: TestClient, tenant: TenantKey, path: str) -> None:
+    import base64
+
+    webhook_id = create_webhook(client, tenant)["id"]
+    cursor = base64.urlsafe_b64encode(b'{"after": 9223372036854775808}').decode().rstrip("=")
+    base = "/v1/webhooks" if not path else f"/v1/webhooks/{webhook_id}{path}"
+    response = client.get(base, params={"cursor": cursor}, headers=tenant.bearer)
+    assert response.status_code == 400, response.text
+    assert fields_of(response.json()) == ["cursor"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"since": "0001-01-01T00:00:00+01:00"},
+        {"since": "2020-01-01T00:00:00Z", "until": "9999-12-31T23:00:00-05:00"},
+    ],
+)
+def test_recover_dates_beyond_the_calendar_are_refused(
+    client: TestClient, tenant: TenantKey, body: dict[str, str]
+) -> None:
+    webhook_id = create_webhook(client, tenant)["id"]
+    response = client.post(f"/v1/webhooks/{webhook_id}/recover", json=body, headers=tenant.bearer)
+    assert response.status_code in (400, 422), response.text
+    assert response.headers["content-type"].startswith("application/problem+json")
+
+
+def test_a_body_that_cannot_be_decoded_is_invalid_json(client: TestClient, tenant: TenantKey) -> None:
+    response = client.post(
+        "/v1/webhooks",
+        content=b'{"url": "\xff"}',
+        headers={**tenant.bearer, "Content-Type": "application/json"},
+    )
+    assert response.status_code == 400
+    assert response.json()["code"] == "invalid_json"
+
+
+def test_an_anonymous_caller_gets_401_whatever_the_id(client: TestClient) -> None:
+    assert client.get("/v1/webhooks/not-a-uuid").status_code == 401

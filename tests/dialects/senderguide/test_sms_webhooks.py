@@ -852,3 +852,17 @@ def opened_password(database: Database, webhook_id: str) -> str:
     token = stored_password_token(database, webhook_id)
     assert token is not None
     return SecretBox([TEST_SECRET_KEY]).open(token)
+
+
+def test_an_anonymous_oversized_body_is_401_not_400(client: TestClient) -> None:
+    response = client.post(f"{BASE}/create", content=b"x" * 70_000)
+    assert response.status_code == 401
+    assert response.json() == "Invalid credentials."
+
+
+def test_a_trailing_slash_is_a_404_in_the_envelope_not_a_redirect(
+    client: TestClient, tenant: TenantKey
+) -> None:
+    response = client.get(f"{BASE}/", headers=basic(tenant.key), follow_redirects=False)
+    assert response.status_code == 404
+    assert response.json()["status"] == "error"

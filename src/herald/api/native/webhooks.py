@@ -435,6 +435,7 @@ def _api_field(name: str) -> str:
 
 def _webhook_id(
     webhook_id: Annotated[str, PathParam(description="The endpoint's UUID.", examples=[_ID])],
+    _account: CurrentAccount,  # authenticated first: an anonymous caller gets 401, whatever the id
 ) -> str:
     """The id in its stored form; anything that is not a UUID names no endpoint (404, without a query)."""
     try:
@@ -667,7 +668,8 @@ def list_attempts(
     "before (a delivery already `sending` is left alone): 202 with the delivery, `pending` with `attempts` "
     "0. An event sent before keeps its delivery `id`, so receivers can recognise the repeat (see Webhook "
     "deliveries). "
-    "Works for events the endpoint never received too (any type). 404 for an interaction that is not "
+    "Works for events the endpoint never received too (any type; a SenderGuide SMS webhook takes only its "
+    "five SMS/MMS events, else 409). 404 for an interaction that is not "
     "your account's; 409 while the endpoint is disabled.",
     responses=_responses(202, "The queued delivery", _DELIVERY_EXAMPLE, 400, 404, 422),
 )

@@ -129,9 +129,7 @@ def create_senderguide_app(context: AppContext) -> Starlette:
             body = await request.body()
         except ClientDisconnect:
             return Response(status_code=499)
-        if len(body) > MAX_BODY_BYTES:
-            too_large = webhooks.render_invalid(InvalidInput("request body is too large"))
-            return Response(too_large, status_code=400, media_type=render.JSON)
+        # Judged after authentication, by the parser: an anonymous caller learns nothing but 401.
         return body
 
     def webhook_path_id(request: Request) -> str:
@@ -246,5 +244,7 @@ def create_senderguide_app(context: AppContext) -> Starlette:
         ],
         exception_handlers={404: not_found, 405: not_found, HeraldError: domain_error, Exception: unexpected},
     )
+    # A path with a trailing slash is another path: answered in the envelope, never with a bare redirect.
+    app.router.redirect_slashes = False
     app.state.context = context
     return app

@@ -35,6 +35,7 @@ VERBS = ("POST", "GET")
 PASSWORD_MASK = "********"  # noqa: S105 (the mask, not a password)
 MAX_USERNAME_LENGTH = 255  # the column's width
 NOT_FOUND = "webhook not found"
+MAX_BODY_BYTES = 64 * 1024
 NOT_JSON = "request body is not valid JSON"
 
 
@@ -166,6 +167,8 @@ def _timestamp(moment: datetime, timezone: str) -> str:
 
 
 def _webhook_object(body: bytes) -> dict[str, Any]:
+    if len(body) > MAX_BODY_BYTES:
+        raise InvalidInput("request body is too large")
     try:
         data = orjson.loads(body)
     except orjson.JSONDecodeError:

@@ -15,6 +15,20 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 DEFAULT_DATABASE_URL = "sqlite:///./var/herald.db"
 
 
+def parse_retry_schedule(text: str | None) -> tuple[float, ...] | None:
+    """``HERALD_WEBHOOK_RETRY_SCHEDULE`` as delays in seconds; None when unset or blank (the default
+    schedule). Raises ValueError unless it is comma-separated, finite, non-negative seconds."""
+    if not text or not text.strip():
+        return None
+    try:
+        delays = tuple(float(part) for part in text.split(",") if part.strip())
+    except ValueError as error:
+        raise ValueError(f"the webhook retry schedule {text!r} must be comma-separated seconds") from error
+    if any(not math.isfinite(delay) or delay < 0 for delay in delays):
+        raise ValueError("webhook retry delays must be finite, non-negative seconds")
+    return delays
+
+
 class Settings(BaseSettings):
     """Every knob Herald has, with the defaults a newcomer needs (SQLite under ``./var``)."""
 
@@ -74,13 +88,7 @@ class Settings(BaseSettings):
     @field_validator("webhook_retry_schedule")
     @classmethod
     def _schedule_is_seconds(cls, value: str | None) -> str | None:
-        if value and value.strip():
-            try:
-                delays = [float(part) for part in value.split(",") if part.strip()]
-            except ValueError as error:
-                raise ValueError("the webhook retry schedule must be comma-separated seconds") from error
-            if any(not math.isfinite(delay) or delay < 0 for delay in delays):
-                raise ValueError("webhook retry delays must be finite, non-negative seconds")
+        parse_retry_schedule(value)
         return value
 
     @cached_property

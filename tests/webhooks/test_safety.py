@@ -129,7 +129,6 @@ def test_a_prepared_request_does_not_show_its_headers() -> None:
         url="http://x",
         body=b"{}",
         headers={"Authorization": "Basic c2VjcmV0"},
-        created_at=utcnow(),
     )
     assert "c2VjcmV0" not in repr(out)
 

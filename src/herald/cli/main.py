@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated, cast
+from typing import Annotated
 
 import typer
-from sqlalchemy import Table
 
 from herald import __version__
 from herald.accounts import service as accounts_service
@@ -125,12 +124,11 @@ def worker(
 def jobs() -> None:
     """Show the durable queues: jobs per kind and state, and webhook deliveries per event type and state."""
     from herald.jobs import service as jobs_service
-    from herald.webhooks.models import WebhookDelivery
+    from herald.webhooks.models import deliveries_table as deliveries
     from herald.webhooks.schemas import DELIVERY_STATES
 
     _, database = _database()
     db_migrate.upgrade(database.writer)
-    deliveries = cast(Table, WebhookDelivery.__table__)
     with database.read() as session:
         counts = jobs_service.queue_counts(
             session,

@@ -176,13 +176,18 @@ def _load_list(session: Session, *, account_id: int, list_id: int) -> ContactLis
     return contact_list
 
 
+def _ensure_name_free(kind: str, *, holder: int | None, name: str, own_id: int | None) -> None:
+    """Conflict when another list or segment (``holder``, not ``own_id``) already has ``name``."""
+    if holder is not None and holder != own_id:
+        raise Conflict(
+            f"{kind} {holder} is named {name!r} already",
+            problems=[FieldProblem("name", f"taken by {kind} {holder}")],
+        )
+
+
 def _ensure_list_name_free(session: Session, *, account_id: int, name: str, list_id: int | None) -> None:
     holder = repository.list_id_with_name(session, account_id=account_id, name=name)
-    if holder is not None and holder != list_id:
-        raise Conflict(
-            f"list {holder} is named {name!r} already",
-            problems=[FieldProblem("name", f"taken by list {holder}")],
-        )
+    _ensure_name_free("list", holder=holder, name=name, own_id=list_id)
 
 
 def create_list(session: Session, *, account_id: int, name: str) -> ListView:
@@ -312,11 +317,7 @@ def _ensure_segment_name_free(
     session: Session, *, account_id: int, name: str, segment_id: int | None
 ) -> None:
     holder = repository.segment_id_with_name(session, account_id=account_id, name=name)
-    if holder is not None and holder != segment_id:
-        raise Conflict(
-            f"segment {holder} is named {name!r} already",
-            problems=[FieldProblem("name", f"taken by segment {holder}")],
-        )
+    _ensure_name_free("segment", holder=holder, name=name, own_id=segment_id)
 
 
 def create_segment(session: Session, *, account_id: int, command: SegmentCreate) -> SegmentView:

@@ -170,11 +170,10 @@ def anything_due(session: Session, kinds: Sequence[str]) -> bool:
 
 def extend_leases(session: Session, *, job_ids: Sequence[int], worker: str, lease: timedelta) -> None:
     """Keep running jobs with their worker: a job longer than one lease is not claimed a second time."""
-    jobs_table_ = jobs_table
     session.execute(
-        update(jobs_table_)
-        .where(jobs_table_.c.id.in_(list(job_ids)), jobs_table_.c.locked_by == worker)
-        .where(jobs_table_.c.state == RUNNING)
+        update(jobs_table)
+        .where(jobs_table.c.id.in_(list(job_ids)), jobs_table.c.locked_by == worker)
+        .where(jobs_table.c.state == RUNNING)
         .values(locked_until=utcnow() + lease)
     )
 

@@ -19,13 +19,11 @@ import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from datetime import timedelta
 from functools import partial
 from typing import IO, Any, TypeVar, cast
 
 import structlog
-from sqlalchemy import Table
 from sqlalchemy.orm import Session
 
 from herald.db.base import utcnow
@@ -35,7 +33,7 @@ from herald.jobs.registry import JobHandler
 from herald.jobs.service import ClaimedJob
 from herald.settings import Settings
 from herald.webhooks import delivery
-from herald.webhooks.models import WebhookDelivery
+from herald.webhooks.models import deliveries_table
 from herald.webhooks.secrets import load_secret_box
 from herald.webhooks.sender import Sender
 
@@ -45,13 +43,6 @@ T = TypeVar("T")
 
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
-
-
-@dataclass
-class WorkerStats:
-    delivered: int = 0
-    failed_attempts: int = 0
-    jobs_done: int = 0
 
 
 class Worker:
@@ -84,7 +75,7 @@ class Worker:
         )
         self.policy = delivery.RetryPolicy.from_setting(settings.webhook_retry_schedule)
         self.secrets = delivery.SecretCache(load_secret_box(settings.secret_key, settings.secret_key_file))
-        self.stats = WorkerStats()
+        self.delivered = 0  # for the log line at stop
         self.retention = (
             timedelta(days=settings.webhook_retention_days) if settings.webhook_retention_days > 0 else None
         )
@@ -193,7 +184,7 @@ class Worker:
                 elif not claimed and not failed:
                     await self._prune_when_due()
                     await self._pause(stop, self.poll_seconds)
-        log.info("worker.stopped", worker=self.name, delivered=self.stats.delivered)
+        log.info("worker.stopped", worker=self.name, delivered=self.delivered)
 
     def _take_queue_ownership(self) -> bool:
         """Only one worker at a time may take back *every* running row of a SQLite queue at start-up: it
@@ -298,9 +289,8 @@ class Worker:
         delivery.record_outcomes(session, worker=self.name, outcomes=outcomes, policy=self.policy)
         for outcome in outcomes:
             if outcome.delivered:
-                self.stats.delivered += 1
+                self.delivered += 1
             else:
-                self.stats.failed_attempts += 1
                 log.debug(
                     "webhook.attempt_failed",
                     delivery_id=outcome.delivery_id,
@@ -311,7 +301,6 @@ class Worker:
         for job, error in jobs:
             if error is None:
                 jobs_service.complete(session, job_id=job.id, worker=self.name)
-                self.stats.jobs_done += 1
             else:
                 state = jobs_service.fail(session, job_id=job.id, worker=self.name, error=repr(error))
                 log.warning("job.failed", job_id=job.id, kind=job.kind, state=state, error=repr(error))
@@ -319,5 +308,5 @@ class Worker:
 
 def _release_everything(session: Session) -> int:
     return jobs_service.release_all(session, jobs_service.jobs_table) + jobs_service.release_all(
-        session, cast(Table, WebhookDelivery.__table__)
+        session, deliveries_table
     )

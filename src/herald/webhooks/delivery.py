@@ -7,17 +7,16 @@ The HTTP side lives in ``sender.py`` and the loop that joins them in ``herald.jo
 from __future__ import annotations
 
 import base64
-import math
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any, cast
+from typing import Any
 
 import orjson
 import structlog
-from sqlalchemy import Table, bindparam, delete, insert, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 from standardwebhooks.webhooks import Webhook
 
@@ -26,15 +25,15 @@ from herald.db.base import utcnow
 from herald.interactions.models import Interaction
 from herald.jobs.service import any_due, claim_rows
 from herald.messages.models import Message
+from herald.settings import parse_retry_schedule
 from herald.webhooks import payloads
-from herald.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from herald.webhooks.models import WebhookEndpoint, attempts_table
+from herald.webhooks.models import deliveries_table as deliveries
 from herald.webhooks.schemas import Dialect, EndpointStatus
 from herald.webhooks.secrets import SecretBox
 from herald.webhooks.service import disable
 
 log = structlog.get_logger()
-deliveries = cast(Table, WebhookDelivery.__table__)
-attempts_table = cast(Table, WebhookAttempt.__table__)
 
 # Seconds between attempts: 12 attempts over about 39 hours, each delay jittered by up to ±20 %.
 DEFAULT_SCHEDULE: tuple[float, ...] = (5, 30, 120, 600, 1800, 3600, 7200, 14400, 28800, 43200, 43200)
@@ -55,15 +54,8 @@ class RetryPolicy:
     @classmethod
     def from_setting(cls, schedule: str | None) -> RetryPolicy:
         """``HERALD_WEBHOOK_RETRY_SCHEDULE`` ("1,5,30") is taken literally, without jitter."""
-        if not schedule or not schedule.strip():
-            return cls()
-        try:
-            delays = tuple(float(part) for part in schedule.split(",") if part.strip())
-        except ValueError as error:
-            raise ValueError(f"webhook retry schedule {schedule!r} is not comma-separated seconds") from error
-        if any(not math.isfinite(delay) or delay < 0 for delay in delays):
-            raise ValueError("webhook retry delays must be finite, non-negative seconds")
-        return cls(delays=delays, jitter=0.0)
+        delays = parse_retry_schedule(schedule)
+        return cls() if delays is None else cls(delays=delays, jitter=0.0)
 
     @property
     def max_attempts(self) -> int:
@@ -89,7 +81,6 @@ class Outgoing:
     url: str
     body: bytes | None
     headers: dict[str, str] = field(repr=False)  # may carry the Authorization header
-    created_at: datetime
     # The claim's lease expiry: it tells this claim from a later one of the same row (a fencing token).
     lease_until: datetime | None = None
     # The endpoint had a failure record when claimed: a success must clear it.
@@ -178,7 +169,6 @@ def claim_deliveries(
             deliveries.c.endpoint_id,
             deliveries.c.interaction_id,
             deliveries.c.attempts,
-            deliveries.c.created_at,
             deliveries.c.locked_until,
         ),
     )
@@ -197,7 +187,7 @@ def claim_deliveries(
     now = utcnow()
     outgoing: list[Outgoing] = []
     unsendable: dict[int, str] = {}
-    for delivery_id, endpoint_id, interaction_id, attempt, created_at, lease_until in rows:
+    for delivery_id, endpoint_id, interaction_id, attempt, lease_until in rows:
         endpoint = endpoints.get(endpoint_id)
         event = facts.get(interaction_id)
         if endpoint is None or endpoint.status != EndpointStatus.ENABLED:
@@ -209,19 +199,17 @@ def claim_deliveries(
         else:
             try:
                 keys = secrets.keys(endpoint, now)
-                outgoing.append(
-                    _request(endpoint, event, int(delivery_id), int(attempt), created_at, lease_until, keys)
-                )
+                outgoing.append(_request(endpoint, event, int(delivery_id), int(attempt), lease_until, keys))
             except Exception as error:  # one endpoint's broken secret or data must not stop the others
                 log.exception("webhook.unsendable", delivery_id=delivery_id, endpoint_id=endpoint_id)
                 unsendable[delivery_id] = f"cannot build the request: {error}"[:1000]
     if unsendable:
         session.execute(
             update(deliveries)
-            .where(deliveries.c.id == _bind("b_id"))
+            .where(deliveries.c.id == bindparam("b_id"))
             .values(
                 state="discarded",
-                last_error=_bind("b_error"),
+                last_error=bindparam("b_error"),
                 run_at=now,
                 finished_at=now,
                 locked_by=None,
@@ -237,7 +225,6 @@ def _request(
     event: payloads.EventFacts,
     delivery_id: int,
     attempt: int,
-    created_at: datetime,
     lease_until: datetime,
     keys: _Keys,
 ) -> Outgoing:
@@ -276,7 +263,6 @@ def _request(
         url=url,
         body=body,
         headers=headers,
-        created_at=created_at,
         lease_until=lease_until,
         endpoint_failing=endpoint.failing_since is not None,
     )
@@ -408,13 +394,13 @@ def record_outcomes(
         )
     session.execute(
         update(deliveries)
-        .where(deliveries.c.id == _bind("b_id"))
+        .where(deliveries.c.id == bindparam("b_id"))
         .values(
-            state=_bind("b_state"),
-            run_at=_bind("b_run_at"),
-            last_status=_bind("b_status"),
-            last_error=_bind("b_error"),
-            finished_at=_bind("b_finished_at"),
+            state=bindparam("b_state"),
+            run_at=bindparam("b_run_at"),
+            last_status=bindparam("b_status"),
+            last_error=bindparam("b_error"),
+            finished_at=bindparam("b_finished_at"),
             locked_by=None,
             locked_until=None,
         ),
@@ -481,10 +467,6 @@ def _outcome_name(outcome: Outcome, policy: RetryPolicy) -> str:
     if outcome.gone:
         return "gone"
     return "retrying" if outcome.attempt <= len(policy.delays) else "failed"
-
-
-def _bind(name: str) -> Any:
-    return bindparam(name)
 
 
 def prune(session: Session, *, finished_before: datetime, limit: int = 5000) -> int:

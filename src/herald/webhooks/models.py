@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from herald.db.base import Base, BigIntId, UTCDateTime, utcnow
@@ -89,3 +90,8 @@ class WebhookAttempt(Base):
     outcome: Mapped[str] = mapped_column(String(16))
     response_excerpt: Mapped[str | None] = mapped_column(Text, default=None)
     error: Mapped[str | None] = mapped_column(Text, default=None)
+
+
+# Core handles for the set-based statements of the outbox (claims, bulk updates, inserts).
+deliveries_table = cast(Table, WebhookDelivery.__table__)
+attempts_table = cast(Table, WebhookAttempt.__table__)

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, cast
 from urllib.parse import SplitResult, urlsplit
 
-from sqlalchemy import Table, delete, insert, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from herald.db.base import utcnow
@@ -21,7 +21,12 @@ from herald.interactions.models import Interaction
 from herald.interactions.types import ALL_TYPES
 from herald.messages.models import Message
 from herald.webhooks import ssrf
-from herald.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
+from herald.webhooks.models import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    deliveries_table,
+)
 from herald.webhooks.schemas import (
     DELIVERY_STATES,
     AttemptView,
@@ -51,9 +56,6 @@ DIALECT_EVENT_TYPES: dict[str, tuple[str, ...]] = {
 VERBS = ("POST", "GET")
 MAX_URL_LENGTH = 2000
 MAX_USERNAME_LENGTH = 255
-
-deliveries_table = cast(Table, WebhookDelivery.__table__)
-attempts_table = cast(Table, WebhookAttempt.__table__)
 
 
 def check_endpoint(

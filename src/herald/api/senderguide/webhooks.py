@@ -18,6 +18,7 @@ import orjson
 
 from herald.errors import FieldProblem, InvalidInput, NotFound
 from herald.timezones import zone
+from herald.webhooks import service as webhooks_service
 from herald.webhooks.schemas import UNSET, Dialect, EndpointPatch, EndpointSpec, EndpointStatus, EndpointView
 
 # The dialect's event words and the ledger types they stand for (a bijection; tested for totality).
@@ -33,7 +34,6 @@ VERBS = ("POST", "GET")
 # What a stored password looks like on the way out. Sent back on update it means "keep the stored one",
 # so a client can PUT what it got from GET without overwriting the password with the mask.
 PASSWORD_MASK = "********"  # noqa: S105 (the mask, not a password)
-MAX_USERNAME_LENGTH = 255  # the column's width
 NOT_FOUND = "webhook not found"
 MAX_BODY_BYTES = 64 * 1024
 NOT_JSON = "request body is not valid JSON"
@@ -307,8 +307,8 @@ def _credential(details: dict[str, Any], name: str, problems: _Problems) -> str 
         problems.add(field, "must be a string")
         return None
     if name == "username":
-        if len(value) > MAX_USERNAME_LENGTH:
-            problems.add(field, f"must be at most {MAX_USERNAME_LENGTH} characters")
+        if len(value) > webhooks_service.MAX_USERNAME_LENGTH:
+            problems.add(field, f"must be at most {webhooks_service.MAX_USERNAME_LENGTH} characters")
             return None
         if not value.isprintable():
             problems.add(field, "must not contain control characters")

@@ -866,3 +866,9 @@ def test_a_trailing_slash_is_a_404_in_the_envelope_not_a_redirect(
     response = client.get(f"{BASE}/", headers=basic(tenant.key), follow_redirects=False)
     assert response.status_code == 404
     assert response.json()["status"] == "error"
+
+
+def test_a_wrong_url_scheme_is_named_with_the_other_problems(client: TestClient, tenant: TenantKey) -> None:
+    response = create(client, tenant, {"event_types": ["Sent", "x"], "url": "ftp://a", "verb": "PUT"})
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"event_types", "url", "verb"}

@@ -220,9 +220,13 @@ def _url(value: Any, problems: _Problems) -> str | None:
         problems.add("url", "must not contain spaces or control characters")
         return None
     try:
-        urlsplit(url)
+        parts = urlsplit(url)
     except ValueError:
         problems.add("url", "is not a valid URL")
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.netloc:
+        # named with the other fields' problems; the service still checks the host and its address
+        problems.add("url", "must be an absolute http or https URL")
         return None
     return url
 

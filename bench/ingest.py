@@ -50,6 +50,7 @@ from sqlalchemy import Table, func, select
 import common
 from common import RESULTS_DIR, Timing, Verdicts, fmt_ms, log, table
 from herald.accounts import service as accounts_service
+from herald.api.native.interaction_rows import validate_row
 from herald.db import dialect
 from herald.db import migrate as db_migrate
 from herald.db.engine import Database, connect
@@ -57,7 +58,6 @@ from herald.interactions import repository
 from herald.interactions import service as interactions_service
 from herald.interactions.models import Interaction
 from herald.interactions.schemas import NewInteraction, Rejection
-from herald.interactions.validation import validate_row
 from herald.messages.models import Message
 from herald.settings import Settings
 from loader import email_of

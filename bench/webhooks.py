@@ -78,8 +78,8 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 import common
 from common import HOST, RESULTS_DIR, VENV_BIN, Verdicts, fmt_ms, log, table
-from herald.db import registry  # noqa: F401 (every model, so the ORM resolves foreign keys)
 from herald.db.engine import connect
+from herald.migrations import tables  # noqa: F401 (every model, so the ORM resolves foreign keys)
 from herald.settings import Settings
 from herald.webhooks import payloads
 from herald.webhooks import service as webhooks_service

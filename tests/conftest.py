@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from cryptography.fernet import Fernet
 from fastapi.testclient import TestClient
 
+from herald import wiring
 from herald.accounts import service as accounts_service
 from herald.api.app import create_app
 from herald.db import migrate as db_migrate
@@ -43,6 +44,12 @@ def _psycopg_url(url: str) -> str:
 class Backend:
     name: str
     url: str
+
+
+@pytest.fixture(scope="session", autouse=True)
+def wired() -> None:
+    """What every entry point does first: fill the extension points (``herald.wiring``)."""
+    wiring.wire()
 
 
 @pytest.fixture(scope="session")
@@ -85,7 +92,7 @@ def postgres_database() -> Iterator[str]:
 
 
 def _truncate_all(database: Database) -> None:
-    from herald.db.registry import Base
+    from herald.migrations.tables import Base
 
     names = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
     with database.writer.begin() as conn:

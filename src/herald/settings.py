@@ -73,12 +73,18 @@ class Settings(BaseSettings):
         description="How long delivered and failed webhook deliveries (and their attempt log) are kept; "
         "0 keeps them forever.",
     )
-    webhook_concurrency: int = Field(default=64, ge=1, description="Deliveries in flight per worker.")
+    webhook_concurrency: int = Field(
+        default=64, ge=1, description="Webhook deliveries in flight per worker (the webhooks lane)."
+    )
+    job_concurrency: int = Field(
+        default=8, ge=1, description="One-off jobs running at once per worker (the jobs lane)."
+    )
     worker_lease_seconds: float = Field(
         default=60.0,
         gt=0,
-        description="How long a claimed delivery or job stays with its worker; a killed worker's work is "
-        "taken again after this (never less than the webhook timeout plus 5 s).",
+        description="How long a claimed item of any lane stays with its worker; a killed worker's work "
+        "is taken again after this (never less than the longest item a lane may run, e.g. the webhook "
+        "timeout plus 5 s).",
     )
     embedded_worker: bool = Field(
         default=True,

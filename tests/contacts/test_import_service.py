@@ -7,10 +7,16 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from herald.contacts import repository, service
-from herald.contacts.errors import ImportRejected
+from herald.contacts import service, sql
+from herald.contacts.imports import service as imports_service
+from herald.contacts.imports.errors import ImportRejected
+from herald.contacts.imports.schemas import ImportResult, ImportRow
+from herald.contacts.lists import service as lists_service
 from herald.contacts.models import Contact, ListMember
-from herald.contacts.schemas import MAX_ATTRIBUTES, ContactCreate, ImportResult, ImportRow, SegmentDefinition
+from herald.contacts.rules import MAX_ATTRIBUTES
+from herald.contacts.schemas import ContactCreate
+from herald.contacts.segments import repository
+from herald.contacts.segments.schemas import SegmentDefinition
 from herald.db.engine import Database
 from tests.conftest import TenantKey
 
@@ -23,7 +29,7 @@ def _import(
     database: Database, tenant: TenantKey, *rows: dict[str, Any], dry_run: bool = False
 ) -> ImportResult:
     with database.write() as session:
-        return service.import_contacts(
+        return imports_service.import_contacts(
             session, account_id=tenant.account_id, rows=_rows(*rows), dry_run=dry_run
         )
 
@@ -91,11 +97,13 @@ def test_too_many_attributes_after_merging_is_a_row_problem(database: Database, 
 
 def test_rows_join_lists_for_new_and_existing_contacts(database: Database, tenant: TenantKey) -> None:
     with database.write() as session:
-        first = service.create_list(session, account_id=tenant.account_id, name="First").id
-        second = service.create_list(session, account_id=tenant.account_id, name="Second").id
+        first = lists_service.create_list(session, account_id=tenant.account_id, name="First").id
+        second = lists_service.create_list(session, account_id=tenant.account_id, name="Second").id
     existing = _create(database, tenant, email="ada@example.com")
     with database.write() as session:
-        service.add_members(session, account_id=tenant.account_id, list_id=first, contact_ids=[existing])
+        lists_service.add_members(
+            session, account_id=tenant.account_id, list_id=first, contact_ids=[existing]
+        )
     _import(
         database,
         tenant,
@@ -136,9 +144,9 @@ def test_batches_of_every_size_write_the_same_contacts(
     database: Database, tenant: TenantKey, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     for name in ("IN_CHUNK", "KEY_CHUNK", "WRITE_CHUNK"):
-        monkeypatch.setattr(repository, name, 3)
+        monkeypatch.setattr(sql, name, 3)
     with database.write() as session:
-        newsletter = service.create_list(session, account_id=tenant.account_id, name="Newsletter").id
+        newsletter = lists_service.create_list(session, account_id=tenant.account_id, name="Newsletter").id
     rows = [
         {"email": f"u{i}@example.com", "phone": f"+1415555{i:04d}", "list_ids": [newsletter]}
         for i in range(10)
@@ -149,7 +157,7 @@ def test_batches_of_every_size_write_the_same_contacts(
     stored = _stored(database, tenant)
     assert stored[9] == ("u9@example.com", "+14155550009", {"n": 9, "ключ": "значение"})
     with database.read() as session:
-        view = service.get_list(session, account_id=tenant.account_id, list_id=newsletter)
+        view = lists_service.get_list(session, account_id=tenant.account_id, list_id=newsletter)
         definition = SegmentDefinition.model_validate(
             {
                 "conditions": [

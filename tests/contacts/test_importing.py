@@ -5,8 +5,8 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from herald.contacts import importing
-from herald.contacts.importing import MAX_RECORD_CHARS, CsvParser, NdjsonParser
+from herald.contacts.imports import parsing as importing
+from herald.contacts.imports.parsing import MAX_RECORD_CHARS, CsvParser, NdjsonParser
 from herald.errors import InvalidInput
 
 TRICKY_CSV = (

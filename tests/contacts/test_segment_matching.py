@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from herald.contacts import service
-from herald.contacts.schemas import AttributeCondition, SegmentDefinition
+from herald.contacts.segments import matching as service
+from herald.contacts.segments.schemas import AttributeCondition, SegmentDefinition
 
 
 def _holds(attributes: dict[str, Any], op: str, value: Any = None, attribute: str = "a") -> bool:

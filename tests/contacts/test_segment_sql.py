@@ -8,9 +8,10 @@ from __future__ import annotations
 import random
 from typing import Any
 
-from herald.contacts import repository, service
 from herald.contacts.models import Contact, ContactList, ListMember
-from herald.contacts.schemas import SegmentDefinition
+from herald.contacts.segments import matching as service
+from herald.contacts.segments import repository
+from herald.contacts.segments.schemas import SegmentDefinition
 from herald.db.engine import Database
 from tests.conftest import TenantKey
 

@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
 from herald.db.engine import Database
-from herald.db.registry import Base
+from herald.migrations.tables import Base
 
 
 def test_migrations_build_exactly_the_models_schema(database: Database) -> None:

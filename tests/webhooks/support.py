@@ -9,12 +9,13 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
+from herald import wiring
 from herald.db.engine import Database
-from herald.jobs.registry import JobHandler
+from herald.jobs.job_lane import JobHandler
 from herald.jobs.worker import Worker
 from herald.settings import Settings
 from herald.webhooks import service as webhooks_service
-from herald.webhooks.schemas import Created, Dialect, EndpointPolicy, EndpointSpec
+from herald.webhooks.schemas import Created, EndpointPolicy, EndpointSpec
 from herald.webhooks.secrets import load_secret_box
 
 
@@ -29,7 +30,12 @@ def running_worker(
 ) -> Iterator[Worker]:
     """The worker's loop on its own thread; stopped (in-flight work finished and recorded) on exit."""
     worker = Worker(
-        settings, database, handlers=handlers, owns_queue=owns_queue, poll_seconds=0.02, name=name
+        settings,
+        database,
+        lanes=wiring.lanes(settings, job_handlers=handlers or {}),
+        owns_queue=owns_queue,
+        poll_seconds=0.02,
+        name=name,
     )
     loop = asyncio.new_event_loop()
     stop = asyncio.Event()
@@ -62,9 +68,7 @@ def make_endpoint(
     settings: Settings, database: Database, account_id: int, url: str, event_types: list[str], **fields: Any
 ) -> Created:
     box = load_secret_box(settings.secret_key, settings.secret_key_file)
-    spec = EndpointSpec(
-        dialect=fields.pop("dialect", Dialect.NATIVE), url=url, event_types=event_types, **fields
-    )
+    spec = EndpointSpec(dialect=fields.pop("dialect", "native"), url=url, event_types=event_types, **fields)
     with database.write() as session:
         return webhooks_service.create_endpoint(
             session, account_id=account_id, spec=spec, box=box, policy=EndpointPolicy(allow_private=True)

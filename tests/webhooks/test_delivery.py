@@ -17,7 +17,6 @@ from herald.db.engine import Database
 from herald.interactions.models import Interaction
 from herald.settings import Settings
 from herald.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from herald.webhooks.schemas import Dialect
 from tests.conftest import TenantKey
 from tests.factories import create_contact, create_message, event, record
 from tests.webhooks.receiver import Receiver, Reply
@@ -85,7 +84,7 @@ def test_senderguide_payload_has_the_vendor_shape(
             tenant.account_id,
             receiver.url,
             ["replies", "bounces", "failures"],
-            dialect=Dialect.SENDERGUIDE,
+            dialect="senderguide",
         )
         sent = record(client, tenant, [event(message_id, contact_id, "sends", "2026-03-01T10:00:00Z")])
         assert sent["recorded"] == 1
@@ -152,7 +151,7 @@ def test_get_verb_sends_the_fields_as_query_parameters_with_basic_auth(
             tenant.account_id,
             f"{receiver.url}/in?source=herald",
             ["replies"],
-            dialect=Dialect.SENDERGUIDE,
+            dialect="senderguide",
             verb="GET",
             auth_username="hook-user",
             auth_password="p@ss:w0rd",
@@ -314,10 +313,10 @@ def test_attempts_run_out_then_recover_sends_again(
             eventually(lambda: _states(database) == ["discarded"])
             assert len(receiver.received()) == 3
             healthy["yes"] = True
-            from herald.webhooks import service
+            from herald.webhooks import outbox
 
             with database.write() as session:
-                count = service.recover(
+                count = outbox.recover(
                     session,
                     account_id=tenant.account_id,
                     public_id=created.view.public_id,

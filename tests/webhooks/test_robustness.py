@@ -14,7 +14,8 @@ from herald.db.base import utcnow
 from herald.db.engine import Database
 from herald.errors import InvalidInput
 from herald.settings import Settings
-from herald.webhooks import delivery, payloads
+from herald.webhooks import delivery
+from herald.webhooks import shapes as payloads
 from herald.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from herald.webhooks.secrets import SecretBox, load_secret_box
 from tests.conftest import TenantKey

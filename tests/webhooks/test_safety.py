@@ -14,7 +14,8 @@ from herald.accounts import service as accounts_service
 from herald.db.base import utcnow
 from herald.db.engine import Database
 from herald.settings import Settings
-from herald.webhooks import payloads, ssrf
+from herald.webhooks import shapes as payloads
+from herald.webhooks import ssrf
 from herald.webhooks.delivery import Outgoing, RetryPolicy, parse_retry_after
 from herald.webhooks.secrets import SecretBox, load_secret_box, new_signing_secret
 
@@ -138,30 +139,28 @@ def test_malformed_urls_names_and_ids_are_invalid_input_not_crashes(
 ) -> None:
     from herald.errors import InvalidInput, NotFound
     from herald.webhooks import service
-    from herald.webhooks.schemas import Dialect, EndpointPolicy, EndpointSpec
+    from herald.webhooks.schemas import EndpointPolicy, EndpointSpec
 
     box = load_secret_box(settings.secret_key, settings.secret_key_file)
     policy = EndpointPolicy(allow_private=True)
     bad_specs = [
-        EndpointSpec(dialect=Dialect.NATIVE, url="http://[::1/x", event_types=["sends"]),
-        EndpointSpec(dialect=Dialect.NATIVE, url="http://ok.example/\x00", event_types=["sends"]),
+        EndpointSpec(dialect="native", url="http://[::1/x", event_types=["sends"]),
+        EndpointSpec(dialect="native", url="http://ok.example/\x00", event_types=["sends"]),
         EndpointSpec(
-            dialect=Dialect.NATIVE,
+            dialect="native",
             url="http://127.0.0.1/",
             event_types=["sends"],
             auth_username="u" * 256,
             auth_password="p",
         ),
         EndpointSpec(
-            dialect=Dialect.NATIVE,
+            dialect="native",
             url="http://127.0.0.1/",
             event_types=["sends"],
             auth_username="u\x00",
             auth_password="p",
         ),
-        EndpointSpec(
-            dialect=Dialect.NATIVE, url="http://127.0.0.1/", event_types=["sends"], description="\x00"
-        ),
+        EndpointSpec(dialect="native", url="http://127.0.0.1/", event_types=["sends"], description="\x00"),
     ]
     with database.write() as session:
         account_id = accounts_service.create_account(session, name="t").id

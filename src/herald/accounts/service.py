@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -119,3 +120,12 @@ def authenticate(session: Session, *, key: str) -> Principal | None:
 def has_accounts(session: Session) -> bool:
     """Whether any account exists (the first start creates one when none does)."""
     return session.scalar(select(Account.id).limit(1)) is not None
+
+
+def timezones_by_id(session: Session, *, ids: Iterable[int]) -> dict[int, str]:
+    """Each account's time zone by id: for consumers that show times as the account sees them."""
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    rows = session.execute(select(Account.id, Account.timezone).where(Account.id.in_(wanted)))
+    return {int(account_id): str(zone) for account_id, zone in rows}

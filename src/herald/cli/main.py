@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from herald import __version__
+from herald import __version__, wiring
 from herald.accounts import service as accounts_service
 from herald.db import migrate as db_migrate
 from herald.db.engine import Database, connect
@@ -106,44 +106,40 @@ def worker(
     ] = None,
     embedded_in: Annotated[int | None, typer.Option(hidden=True)] = None,
 ) -> None:
-    """Deliver webhooks and run jobs until stopped (Ctrl-C or SIGTERM finish what is in flight).
+    """Run every lane of due work (webhook deliveries, jobs) until stopped; Ctrl-C or SIGTERM finish
+    what is in flight.
 
     Run any number of these against PostgreSQL, on any hosts; set HERALD_EMBEDDED_WORKER=false for
     `herald serve` when you do. On SQLite, `herald serve` already runs one.
     """
     if embedded_in is not None:
-        runner.run_embedded(embedded_in)
-        return
-    settings, database = _database()
-    db_migrate.upgrade(database.writer)
-    database.dispose()
-    runner.run_forever(settings, owns_queue=False, name=name)
+        # The embedded worker dies with its server. On SQLite it owns the whole queue, so at start it
+        # takes back whatever its predecessor left running; on PostgreSQL it shares it under leases.
+        runner.die_with_parent(embedded_in)
+        settings, database = _database()
+        owns_queue = settings.is_sqlite
+    else:
+        settings, database = _database()
+        db_migrate.upgrade(database.writer)
+        owns_queue = False
+    wiring.wire()
+    runner.run_forever(settings, database, wiring.lanes(settings), owns_queue=owns_queue, name=name)
 
 
 @app.command()
 def jobs() -> None:
-    """Show the durable queues: jobs per kind and state, and webhook deliveries per event type and state."""
-    from herald.jobs import service as jobs_service
-    from herald.webhooks.models import deliveries_table as deliveries
-    from herald.webhooks.schemas import DELIVERY_STATES
-
-    _, database = _database()
+    """Show every lane's queue: items per kind and state (webhook deliveries per event type, jobs per
+    kind)."""
+    settings, database = _database()
     db_migrate.upgrade(database.writer)
     with database.read() as session:
-        counts = jobs_service.queue_counts(
-            session,
-            [
-                ("jobs", jobs_service.jobs_table, jobs_service.jobs_table.c.kind),
-                ("webhooks", deliveries, deliveries.c.event_type),
-            ],
-        )
+        counts = [row for lane in wiring.lanes(settings) for row in lane.counts(session)]
     if not counts:
         typer.echo("no jobs and no webhook deliveries yet", err=True)
         return
     typer.echo(f"{'queue':<10} {'kind':<24} {'state':<10} {'count':>10}")
     for row in counts:
-        state = DELIVERY_STATES.get(row.state, row.state) if row.queue == "webhooks" else row.state
-        typer.echo(f"{row.queue:<10} {row.kind:<24} {state:<10} {row.count:>10}")
+        typer.echo(f"{row.queue:<10} {row.kind:<24} {row.state:<10} {row.count:>10}")
 
 
 @app.command()

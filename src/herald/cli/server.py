@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from herald import wiring
 from herald.api.app import DialectRouter, create_app
 from herald.logging import configure
 from herald.settings import Settings
@@ -10,4 +11,5 @@ from herald.settings import Settings
 def build_app() -> DialectRouter:
     settings = Settings()
     configure(settings.log_level)
+    wiring.wire()
     return create_app(settings)

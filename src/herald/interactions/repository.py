@@ -2,13 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Row, Table, and_, delete, func, insert, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Row,
+    Table,
+    and_,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import Session
 
-from herald.contacts.models import Contact
 from herald.db import dialect
 from herald.interactions.models import (
     BLOCK_IDS,
@@ -23,9 +34,12 @@ from herald.interactions.models import (
     InteractionMinuteCount,
 )
 from herald.interactions.schemas import InteractionFilter
-from herald.messages.models import Message
+from herald.interactions.types import InteractionType
+from herald.types import chunked
 
 CHUNK = 10_000  # ids per lookup; each lookup passes them as one parameter (dialect.member_of)
+SENDS = InteractionType.SENDS.value
+FIRST_SEND_CHUNK = 200  # message ids per statement: below SQLite's 500 terms of one compound select
 
 ledger = cast(Table, Interaction.__table__)
 days = cast(Table, InteractionDayCount.__table__)
@@ -35,46 +49,9 @@ fine = cast(Table, InteractionFineCount.__table__)
 first_sends = cast(Table, FirstSend.__table__)
 
 
-def _chunks(values: Sequence[Any]) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(values), CHUNK):
-        yield values[start : start + CHUNK]
-
-
-def messages_of_account(session: Session, *, account_id: int, ids: Iterable[int]) -> dict[int, str]:
-    """The channel (email, sms, mms) of those ids that are the account's messages."""
-    found: dict[int, str] = {}
-    for chunk in _chunks(sorted(set(ids))):
-        rows = session.execute(
-            select(Message.id, Message.channel).where(
-                Message.account_id == account_id, dialect.member_of(session, Message.id, chunk)
-            )
-        )
-        found.update((int(message_id), str(channel)) for message_id, channel in rows)
-    return found
-
-
-def contacts_of_account(
-    session: Session, *, account_id: int, ids: Iterable[int]
-) -> dict[int, tuple[str | None, str | None]]:
-    """Email and phone of those ids that are the account's contacts.
-
-    Looked up by primary key alone and checked for the account here: with ``account_id`` in the WHERE
-    clause, a planner without statistics may walk the account's (email) index instead.
-    """
-    found: dict[int, tuple[str | None, str | None]] = {}
-    for chunk in _chunks(sorted(set(ids))):
-        rows = session.execute(
-            select(Contact.id, Contact.account_id, Contact.email, Contact.phone).where(
-                dialect.member_of(session, Contact.id, chunk)
-            )
-        )
-        found.update({cid: (email, phone) for cid, owner, email, phone in rows if owner == account_id})
-    return found
-
-
 def existing_event_ids(session: Session, *, account_id: int, event_ids: Iterable[str]) -> set[str]:
     found: set[str] = set()
-    for chunk in _chunks(sorted(set(event_ids))):
+    for chunk in chunked(sorted(set(event_ids)), CHUNK):
         found.update(
             session.scalars(
                 select(Interaction.event_id).where(
@@ -166,10 +143,74 @@ def list_after(
     return session.execute(statement).all()
 
 
+def row(session: Session, *, interaction_id: int) -> Interaction | None:
+    return session.get(Interaction, interaction_id) if 1 <= interaction_id < 2**63 else None
+
+
+def rows(session: Session, *, ids: Sequence[int]) -> list[Interaction]:
+    found: list[Interaction] = []
+    for chunk in chunked(sorted(set(ids)), CHUNK):
+        found.extend(
+            session.scalars(select(Interaction).where(dialect.member_of(session, Interaction.id, chunk)))
+        )
+    return found
+
+
+def first_send_rows(session: Session, pairs: set[tuple[int, int]]) -> dict[tuple[int, int], tuple[int, Any]]:
+    """The first ``sends`` row (id, occurred_at) of each (message, contact). One short seek of the
+    (contact_id, id) index per pair, whatever the planner knows about the table."""
+    found: dict[tuple[int, int], tuple[int, Any]] = {}
+    for message_id, contact_id in pairs:
+        first = session.execute(
+            select(Interaction.id, Interaction.occurred_at)
+            .where(
+                Interaction.contact_id == contact_id,
+                Interaction.message_id == message_id,
+                Interaction.type == SENDS,
+            )
+            .order_by(Interaction.id)
+            .limit(1)
+        ).first()
+        if first is not None:
+            found[(message_id, contact_id)] = (int(first[0]), first[1])
+    return found
+
+
+def first_send_seconds(
+    session: Session, *, message_ids: Sequence[int], from_s: int | None, to_s: int | None
+) -> dict[int, int]:
+    """Each message's earliest ``sends`` second with ``from_s <= occurred_s < to_s``.
+
+    One statement per chunk of ids; each message's value is a correlated ``ORDER BY occurred_s LIMIT 1``
+    subquery over the ids (a ``UNION ALL`` of one-row selects, which both databases accept as a derived
+    table), i.e. one seek in ``ix_interactions_report`` (message_id, type, occurred_s, id) on both
+    databases, however many sends the message has.
+    """
+    result: dict[int, int] = {}
+    for chunk in chunked(sorted({i for i in message_ids if 1 <= i < 2**63}), FIRST_SEND_CHUNK):
+        wanted = union_all(*(select(literal(i, BigInteger).label("message_id")) for i in chunk)).subquery(
+            "wanted"
+        )
+        first = (
+            select(Interaction.occurred_s)
+            .where(Interaction.message_id == wanted.c.message_id, Interaction.type == SENDS)
+            .order_by(Interaction.occurred_s)
+            .limit(1)
+        )
+        if from_s is not None:
+            first = first.where(Interaction.occurred_s >= from_s)
+        if to_s is not None:
+            first = first.where(Interaction.occurred_s < to_s)
+        seconds = first.correlate(wanted).scalar_subquery()
+        for message_id, second in session.execute(select(wanted.c.message_id, seconds)):
+            if second is not None:
+                result[int(message_id)] = int(second)
+    return result
+
+
 # --- the report ----------------------------------------------------------------------------------------
 # Plain SQL, compiled once: a report page runs these four statements and nothing else.
 
-_OWNS_MESSAGE = "SELECT 1 FROM messages WHERE id = :message_id AND account_id = :account_id"
 _DAYS = (
     "SELECT day_s, n FROM interaction_day_counts"
     " WHERE message_id = :message_id AND type = :kind AND day_s >= :lo AND day_s < :hi"
@@ -211,12 +252,6 @@ _PAGE_DESCENDING = _PAGE.format(
     order="occurred_s DESC, id DESC",
     page_order="page.occurred_s DESC, page.id DESC",
 )
-
-
-def owns_message(session: Session, *, account_id: int, message_id: int) -> bool:
-    return bool(
-        dialect.fetch_all(session, _OWNS_MESSAGE, {"message_id": message_id, "account_id": account_id})
-    )
 
 
 def day_units(session: Session, *, message_id: int, kind: str, lo: int, hi: int) -> list[tuple[int, int]]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from herald.interactions.handoff import RecordedEvent
 from herald.interactions.types import InteractionType
 
 MAX_BATCH = 10_000
@@ -33,10 +34,14 @@ class Rejection:
 
 @dataclass
 class IngestResult:
+    """What one ``record`` call did: the events it appended (``events``, in ingest order, as handed on to
+    the ledger's subscribers), those it counted as duplicates and those it rejected."""
+
     recorded: int = 0
     duplicates: int = 0
     rejected: list[Rejection] = field(default_factory=list)
     ids: list[int] = field(default_factory=list)
+    events: list[RecordedEvent] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -64,12 +69,14 @@ class InteractionFilter:
 
 @dataclass(frozen=True)
 class ReportQuery:
-    """A page of one message's interactions of one type between two whole days of the account's zone."""
+    """``count`` of one message's interactions of one type between two whole days of the account's zone,
+    after the first ``skip`` of them in report order."""
 
     interaction_type: InteractionType
     from_date: date
     to_date: date
-    page: int
+    skip: int
+    count: int
     descending: bool
 
 
@@ -83,14 +90,16 @@ class ReportRow:
 
 
 @dataclass(frozen=True)
-class ReportPage:
+class ReportSlice:
     rows: list[ReportRow]
     interaction_type: str
-    page: int
-    page_size: int
     total_rows: int
     timezone: str
 
-    @property
-    def total_pages(self) -> int:
-        return -(-self.total_rows // self.page_size)
+
+@dataclass(frozen=True)
+class FirstSendRow:
+    """A contact's first ``sends`` row of a message."""
+
+    interaction_id: int
+    occurred_at: datetime

@@ -11,29 +11,37 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Sequence
+from typing import Any
 
 import structlog
 
-from herald.db.engine import connect
-from herald.jobs import registry
+from herald.db.engine import Database
+from herald.jobs.lanes import Lane
 from herald.jobs.worker import Worker
-from herald.logging import configure
 from herald.settings import Settings
 
 log = structlog.get_logger()
 _PR_SET_PDEATHSIG = 1
 
 
-def run_forever(settings: Settings, *, owns_queue: bool, name: str | None = None) -> None:
-    """Run a worker until SIGTERM or SIGINT, then let it finish and record what it has in flight."""
-    database = connect(settings)
+def run_forever(
+    settings: Settings,
+    database: Database,
+    lanes: Sequence[Lane[Any, Any]],
+    *,
+    owns_queue: bool,
+    name: str | None = None,
+) -> None:
+    """Run a worker over ``lanes`` until SIGTERM or SIGINT, then let it finish and record what it has in
+    flight. The database is disposed of at the end."""
 
     async def main() -> None:
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
         for signum in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(signum, stop.set)
-        worker = Worker(settings, database, owns_queue=owns_queue, name=name, handlers=registry.handlers())
+        worker = Worker(settings, database, lanes=lanes, owns_queue=owns_queue, name=name)
         await worker.run(stop)
 
     try:
@@ -59,15 +67,6 @@ def die_with_parent(parent_pid: int) -> None:
         os._exit(1)
 
     threading.Thread(target=watch, daemon=True, name="herald-parent-watch").start()
-
-
-def run_embedded(parent_pid: int) -> None:
-    """The embedded worker's process. On SQLite it owns the whole queue, so at start it takes back
-    whatever its predecessor left running; on PostgreSQL it shares the queue under leases."""
-    die_with_parent(parent_pid)
-    settings = Settings()
-    configure(settings.log_level)
-    run_forever(settings, owns_queue=settings.is_sqlite)
 
 
 class EmbeddedWorker:

@@ -1,10 +1,10 @@
-"""The worker: one asyncio loop that claims due webhook deliveries and jobs, runs them, and records what
-happened. Embedded beside ``herald serve`` by default; ``herald worker`` runs it alone, on any number of
-hosts against PostgreSQL.
+"""The worker: one asyncio loop that claims due items of every lane, runs them, and records what happened.
+Embedded beside ``herald serve`` by default; ``herald worker`` runs it alone, on any number of hosts
+against PostgreSQL. It knows nothing of what a lane does (``lanes.py``).
 
-Database work runs on one dedicated thread (the session is not shared between threads), HTTP on the event
-loop. Each turn of the loop records the outcomes gathered since the last turn in one transaction, so the
-database sees one commit per batch, not per delivery.
+Database work runs on one dedicated thread (the session is not shared between threads), the items on the
+event loop. Each turn of the loop records the outcomes of every lane gathered since the last turn and
+claims more, in one transaction, so the database sees one commit per batch, not per item.
 """
 
 from __future__ import annotations
@@ -17,25 +17,19 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from datetime import timedelta
 from functools import partial
-from typing import IO, Any, TypeVar, cast
+from typing import IO, Any, TypeVar
 
 import structlog
 from sqlalchemy.orm import Session
 
-from herald.db.base import utcnow
 from herald.db.engine import Database
-from herald.jobs import service as jobs_service
-from herald.jobs.registry import JobHandler
-from herald.jobs.service import ClaimedJob
+from herald.jobs.lanes import Lane
 from herald.settings import Settings
-from herald.webhooks import delivery
-from herald.webhooks.models import deliveries_table
-from herald.webhooks.secrets import load_secret_box
-from herald.webhooks.sender import Sender
 
 log = structlog.get_logger()
 T = TypeVar("T")
@@ -45,41 +39,57 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
+@dataclass(eq=False)
+class _Track:
+    """One lane as the loop sees it: what it has in flight, what finished since the last turn, and how
+    many items this turn asks it for."""
+
+    lane: Lane[Any, Any]
+    in_flight: dict[asyncio.Task[Any], Any] = field(default_factory=dict)
+    finished: list[Any] = field(default_factory=list)
+    wanted: int = 0
+    claimed: int = 0
+
+    def room(self, stopping: bool) -> int:
+        """Claim in batches: when nothing of the lane runs, or a quarter of its slots are free."""
+        concurrency = self.lane.concurrency
+        free = concurrency - len(self.in_flight)
+        if stopping or not (not self.in_flight or free >= concurrency // 4):
+            return 0
+        return free
+
+
 class Worker:
-    """Runs until ``stop`` is set, then finishes what it has in flight and records it."""
+    """Runs its lanes until ``stop`` is set, then finishes what it has in flight and records it."""
 
     RETRY_PAUSE_S = 1.0
-    PRUNE_EVERY_S = 3600.0
+    TIDY_EVERY_S = 3600.0
 
     def __init__(
         self,
         settings: Settings,
         database: Database,
         *,
+        lanes: Sequence[Lane[Any, Any]],
         owns_queue: bool = False,
-        handlers: dict[str, JobHandler] | None = None,
         poll_seconds: float = 0.1,
         name: str | None = None,
     ) -> None:
+        names = [lane.name for lane in lanes]
+        if len(set(names)) != len(names):
+            raise ValueError(f"lane names must be unique: {names}")
         self.settings = settings
         self.database = database
+        self.lanes = list(lanes)
         self.owns_queue = owns_queue
-        self.handlers = dict(handlers or {})
         self.poll_seconds = poll_seconds
         self.name = name or worker_name()
-        self.concurrency = settings.webhook_concurrency
-        # A killed worker's deliveries and jobs are taken again once its lease passes; an attempt in
-        # flight must never outlive the lease, or a second worker would send it too.
-        self.lease = timedelta(
-            seconds=max(settings.worker_lease_seconds, settings.webhook_timeout_seconds + 5)
+        # A killed worker's items are taken again once its lease passes; an item in flight must never
+        # outlive the lease, or a second worker would run it too: every lane says how long that takes.
+        self.lease = max(
+            [timedelta(seconds=settings.worker_lease_seconds), *(lane.min_lease for lane in self.lanes)]
         )
-        self.policy = delivery.RetryPolicy.from_setting(settings.webhook_retry_schedule)
-        self.secrets = delivery.SecretCache(load_secret_box(settings.secret_key, settings.secret_key_file))
-        self.delivered = 0  # for the log line at stop
-        self.retention = (
-            timedelta(days=settings.webhook_retention_days) if settings.webhook_retention_days > 0 else None
-        )
-        self._next_prune = time.monotonic() + 5  # not in the start-up rush
+        self._next_tidy = time.monotonic() + 5  # not in the start-up rush
         self._ownership: IO[str] | None = None
         self.started = threading.Event()  # set once start-up (taking back the queue) is done
         self._db_thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="herald-worker-db")
@@ -101,90 +111,112 @@ class Worker:
 
     async def _run(self, stop: asyncio.Event) -> None:
         if self.owns_queue and self._take_queue_ownership():
-            released = await self._db(_release_everything)
+            released = await self._db(self._release_everything)
             if released:
-                log.info("worker.recovered", deliveries_and_jobs=released)
-        log.info("worker.started", worker=self.name, concurrency=self.concurrency)
-        self.started.set()
-        in_flight: dict[asyncio.Task[Any], str] = {}
-        running_jobs: dict[asyncio.Task[Any], ClaimedJob] = {}
-        outcomes: list[delivery.Outcome] = []
-        finished_jobs: list[tuple[ClaimedJob, BaseException | None]] = []
+                log.info("worker.recovered", items=released)
+        tracks = [_Track(lane) for lane in self.lanes]
+        started: list[Lane[Any, Any]] = []
+        try:
+            for lane in self.lanes:
+                await lane.start()
+                started.append(lane)
+            log.info(
+                "worker.started",
+                worker=self.name,
+                lanes={lane.name: lane.concurrency for lane in self.lanes},
+            )
+            self.started.set()
+            await self._loop(stop, tracks)
+        finally:
+            for lane in reversed(started):
+                await lane.stop()
+        log.info("worker.stopped", worker=self.name)
+
+    async def _loop(self, stop: asyncio.Event, tracks: list[_Track]) -> None:
         next_heartbeat = time.monotonic() + self.lease.total_seconds() / 3
-        async with Sender(
-            timeout_s=self.settings.webhook_timeout_seconds,
-            allow_private=self.settings.webhook_allow_private,
-            concurrency=self.concurrency,
-        ) as sender:
-            while True:
-                room = self.concurrency - len(in_flight)
-                # Claim in batches: when nothing runs, or a quarter of the slots are free.
-                claim = room if not stop.is_set() and (not in_flight or room >= self.concurrency // 4) else 0
-                claimed = 0
-                heartbeat = bool(running_jobs) and time.monotonic() >= next_heartbeat
-                failed = False
-                if claim > 0 and not (outcomes or finished_jobs or in_flight):
-                    # Idle: look first in a read transaction, so that an idle worker never takes
-                    # SQLite's write lock from the server ten times a second.
+        while True:
+            for track in tracks:
+                track.wanted = track.room(stop.is_set())
+                track.claimed = 0
+            heartbeat = time.monotonic() >= next_heartbeat and any(
+                track.lane.heartbeat and track.in_flight for track in tracks
+            )
+            finished = any(track.finished for track in tracks)
+            failed = False
+            if not (finished or any(track.in_flight for track in tracks)) and any(
+                track.wanted for track in tracks
+            ):
+                # Idle: look first in a read transaction, so that an idle worker never takes SQLite's
+                # write lock from the server ten times a second.
+                try:
+                    due = await self._db(partial(self._due, tracks), write=False)
+                except Exception:
+                    log.exception("worker.poll_failed")
+                    due, failed = set(), True
+                for track in tracks:
+                    if track.lane.name not in due:
+                        track.wanted = 0
+            if finished or heartbeat or any(track.wanted for track in tracks):
+                try:
+                    claimed = await self._db(partial(self._turn, tracks, heartbeat=heartbeat))
+                except Exception:  # the database is away: keep the outcomes and try again
+                    log.exception("worker.turn_failed", pending=sum(len(track.finished) for track in tracks))
+                    failed = True
+                else:
+                    if heartbeat:
+                        next_heartbeat = time.monotonic() + self.lease.total_seconds() / 3
+                    for track, items in zip(tracks, claimed, strict=True):
+                        track.finished = []
+                        track.claimed = len(items)
+                        for item in items:
+                            track.in_flight[asyncio.create_task(track.lane.run(item))] = item
+            in_flight = {task: track for track in tracks for task in track.in_flight}
+            if failed:
+                if stop.is_set() and not in_flight:
+                    break  # what stays unrecorded is still leased; the lease brings it back
+                await asyncio.sleep(self.RETRY_PAUSE_S)  # not cut short by stop: no busy loop
+            elif stop.is_set() and not in_flight and not any(track.finished for track in tracks):
+                break
+            if in_flight:
+                full = any(track.wanted and track.claimed >= track.wanted for track in tracks)
+                done, _ = await asyncio.wait(
+                    set(in_flight),
+                    timeout=0 if full else self.poll_seconds,
+                    return_when=asyncio.FIRST_COMPLETED,
+                )
+                for task in done:
+                    track = in_flight[task]
+                    track.in_flight.pop(task)
                     try:
-                        if not await self._db(self._anything_due, write=False):
-                            claim = 0
-                    except Exception:
-                        log.exception("worker.poll_failed")
-                        claim, failed = 0, True
-                if outcomes or finished_jobs or claim > 0 or heartbeat:
-                    try:
-                        outgoing, jobs = await self._db(
-                            partial(
-                                self._turn,
-                                outcomes=outcomes,
-                                finished_jobs=finished_jobs,
-                                claim=claim,
-                                extend=[job.id for job in running_jobs.values()] if heartbeat else [],
-                            )
-                        )
-                    except Exception:  # the database is away: keep the outcomes and try again
-                        log.exception("worker.turn_failed", pending=len(outcomes) + len(finished_jobs))
-                        failed = True
-                    else:
-                        outcomes, finished_jobs = [], []
-                        if heartbeat:
-                            next_heartbeat = time.monotonic() + self.lease.total_seconds() / 3
-                        for out in outgoing:
-                            in_flight[asyncio.create_task(sender.send(out))] = "delivery"
-                        for job in jobs:
-                            job_task = asyncio.create_task(self._run_job(job))
-                            in_flight[job_task] = "job"
-                            running_jobs[job_task] = job
-                        claimed = len(outgoing) + len(jobs)
-                if failed:
-                    if stop.is_set() and not in_flight:
-                        break  # what stays unrecorded is still leased; the lease brings it back
-                    await asyncio.sleep(self.RETRY_PAUSE_S)  # not cut short by stop: no busy loop
-                elif stop.is_set() and not in_flight and not (outcomes or finished_jobs):
-                    break
-                if in_flight:
-                    done, _ = await asyncio.wait(
-                        set(in_flight),
-                        timeout=0 if claim and claimed >= claim else self.poll_seconds,
-                        return_when=asyncio.FIRST_COMPLETED,
-                    )
-                    for task in done:
-                        kind = in_flight.pop(task)
-                        running_jobs.pop(task, None)
-                        try:
-                            result = task.result()
-                        except Exception:  # never expected: left leased, so it is retried after the lease
-                            log.exception("worker.task_failed", kind=kind)
-                            continue
-                        if kind == "delivery":
-                            outcomes.append(cast(delivery.Outcome, result))
-                        else:
-                            finished_jobs.append(cast(tuple[ClaimedJob, BaseException | None], result))
-                elif not claimed and not failed:
-                    await self._prune_when_due()
-                    await self._pause(stop, self.poll_seconds)
-        log.info("worker.stopped", worker=self.name, delivered=self.delivered)
+                        track.finished.append(task.result())
+                    except Exception:  # never expected: left leased, so it is retried after the lease
+                        log.exception("worker.item_failed", lane=track.lane.name)
+            elif not failed and not any(track.claimed for track in tracks):
+                await self._tidy_when_due()
+                await self._pause(stop, self.poll_seconds)
+
+    def _due(self, tracks: list[_Track], session: Session) -> set[str]:
+        return {track.lane.name for track in tracks if track.wanted and track.lane.any_due(session)}
+
+    def _turn(self, tracks: list[_Track], session: Session, *, heartbeat: bool) -> list[list[Any]]:
+        """One transaction per turn of the loop: record what finished in every lane, renew the leases of
+        long items, then claim what each lane asked for (in the order the lanes were registered)."""
+        for track in tracks:
+            if track.finished:
+                track.lane.record(session, worker=self.name, outcomes=track.finished)
+            if heartbeat and track.lane.heartbeat and track.in_flight:
+                track.lane.extend(
+                    session, worker=self.name, items=list(track.in_flight.values()), lease=self.lease
+                )
+        return [
+            track.lane.claim(session, worker=self.name, limit=track.wanted, lease=self.lease)
+            if track.wanted > 0
+            else []
+            for track in tracks
+        ]
+
+    def _release_everything(self, session: Session) -> int:
+        return sum(lane.release_all(session) for lane in self.lanes)
 
     def _take_queue_ownership(self) -> bool:
         """Only one worker at a time may take back *every* running row of a SQLite queue at start-up: it
@@ -203,110 +235,19 @@ class Worker:
         self._ownership = handle
         return True
 
-    def _anything_due(self, session: Session) -> bool:
-        kinds = list(self.handlers) if self.handlers else None
-        return delivery.anything_due(session) or (
-            kinds is not None and jobs_service.anything_due(session, kinds)
-        )
-
-    def _turn(
-        self,
-        session: Session,
-        *,
-        outcomes: list[delivery.Outcome],
-        finished_jobs: list[tuple[ClaimedJob, BaseException | None]],
-        claim: int,
-        extend: list[int],
-    ) -> tuple[list[delivery.Outgoing], list[ClaimedJob]]:
-        """One transaction per turn of the loop: record what finished, then claim up to ``claim`` more
-        (deliveries first, then jobs)."""
-        self._record(session, outcomes=outcomes, jobs=finished_jobs)
-        if extend:
-            jobs_service.extend_leases(session, job_ids=extend, worker=self.name, lease=self.lease)
-        if claim <= 0:
-            return [], []
-        outgoing = delivery.claim_deliveries(
-            session,
-            worker=self.name,
-            limit=claim,
-            lease=self.lease,
-            secrets=self.secrets,
-            max_attempts=self.policy.max_attempts,
-        )
-        jobs: list[ClaimedJob] = []
-        if self.handlers and claim > len(outgoing):
-            jobs = jobs_service.claim(
-                session,
-                worker=self.name,
-                limit=claim - len(outgoing),
-                kinds=list(self.handlers),
-                lease=self.lease,
-            )
-        return outgoing, jobs
-
-    async def _prune_when_due(self) -> None:
-        """While idle, at most hourly: delete finished deliveries older than the retention, in chunks."""
-        if self.retention is None or time.monotonic() < self._next_prune:
+    async def _tidy_when_due(self) -> None:
+        """While idle, at most hourly: each lane's housekeeping, a chunk per transaction until done."""
+        if time.monotonic() < self._next_tidy:
             return
-        self._next_prune = time.monotonic() + self.PRUNE_EVERY_S
-        cut_off = utcnow() - self.retention
-        removed = 0
-        try:
-            while True:
-                chunk = await self._db(partial(delivery.prune, finished_before=cut_off))
-                removed += chunk
-                if chunk < 5000:
-                    break
-        except Exception:  # the database is away; the next hour tries again
-            log.exception("worker.prune_failed")
-        if removed:
-            log.info("webhook.pruned", deliveries=removed, finished_before=cut_off.isoformat())
+        self._next_tidy = time.monotonic() + self.TIDY_EVERY_S
+        for lane in self.lanes:
+            try:
+                while await self._db(lane.tidy):
+                    pass
+            except Exception:  # the database is away; the next hour tries again
+                log.exception("worker.tidy_failed", lane=lane.name)
 
     @staticmethod
     async def _pause(stop: asyncio.Event, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), timeout=seconds)
-
-    async def _run_job(self, job: ClaimedJob) -> tuple[ClaimedJob, BaseException | None]:
-        try:
-            await self.handlers[job.kind](job)
-        except asyncio.CancelledError as error:
-            current = asyncio.current_task()
-            if current is not None and current.cancelling():
-                raise  # the worker itself is being cancelled
-            return job, error  # the handler cancelled something of its own and let it escape
-        except Exception as error:  # a job's failure is recorded and retried, never fatal to the worker
-            return job, error
-        return job, None
-
-    def _record(
-        self,
-        session: Session,
-        *,
-        outcomes: list[delivery.Outcome],
-        jobs: list[tuple[ClaimedJob, BaseException | None]],
-    ) -> None:
-        delivery.record_outcomes(session, worker=self.name, outcomes=outcomes, policy=self.policy)
-        for outcome in outcomes:
-            if outcome.delivered:
-                self.delivered += 1
-            else:
-                log.debug(
-                    "webhook.attempt_failed",
-                    delivery_id=outcome.delivery_id,
-                    attempt=outcome.attempt,
-                    status=outcome.status,
-                    error=outcome.error,
-                )
-        for job, error in jobs:
-            if error is None:
-                jobs_service.complete(session, job_id=job.id, worker=self.name)
-            else:
-                state = jobs_service.fail(session, job_id=job.id, worker=self.name, error=repr(error))
-                log.warning("job.failed", job_id=job.id, kind=job.kind, state=state, error=repr(error))
-
-
-def _release_everything(session: Session) -> int:
-    return jobs_service.release_all(session, jobs_service.jobs_table) + jobs_service.release_all(
-        session, deliveries_table
-    )

@@ -1,37 +1,24 @@
-"""All SQL of the messages domain. Every function runs in the caller's transaction and never commits.
-
-Lists and segments belong to the contacts domain; the few read-only lookups messages need of them (do
-these ids exist in this account, what are their names) are here so that no other domain's service is
-needed to validate or render a message's targets.
-"""
+"""All SQL of the messages domain. Every function runs in the caller's transaction and never commits."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any
 
 from sqlalchemy import delete, exists, insert, select
 from sqlalchemy.orm import Session
 
-from herald.contacts.models import ContactList, Segment
-from herald.interactions.models import Interaction
-from herald.interactions.types import InteractionType
+from herald.db import dialect
 from herald.messages.models import Message, MessageTag, MessageTarget
-from herald.messages.schemas import (
-    MAX_ID,
-    Channel,
-    MessageFilter,
-    MessageStatus,
-    MessageType,
-    TargetKind,
-)
+from herald.messages.schemas import MessageFilter, MessageStatus, MessageType, TargetKind
+from herald.types import TEXT_CHANNELS, chunked, is_possible_id
 
-T = TypeVar("T")
 # Ids per statement: far below SQLite's bound-parameter limit, small enough for PostgreSQL's planner.
 CHUNK = 500
-SENDS = InteractionType.SENDS.value
+# Ids per lookup of an ingest batch, passed as one parameter (dialect.member_of).
+LOOKUP_CHUNK = 10_000
 
 
 @dataclass(frozen=True)
@@ -42,16 +29,6 @@ class Targets:
     segment_ids: tuple[int, ...] = ()
     excluded_list_ids: tuple[int, ...] = ()
     excluded_segment_ids: tuple[int, ...] = ()
-
-
-def _chunks(values: Sequence[T], size: int = CHUNK) -> Iterator[Sequence[T]]:
-    for start in range(0, len(values), size):
-        yield values[start : start + size]
-
-
-def is_possible_id(value: int) -> bool:
-    """Whether ``value`` can be a row id at all (larger numbers would overflow PostgreSQL's integer)."""
-    return 1 <= value <= MAX_ID
 
 
 def add_message(session: Session, *, account_id: int, fields: dict[str, Any]) -> Message:
@@ -75,7 +52,7 @@ def get_message(
 
 def tags_of(session: Session, *, message_ids: Sequence[int]) -> dict[int, list[str]]:
     tags: dict[int, list[str]] = defaultdict(list)
-    for chunk in _chunks(sorted(set(message_ids))):
+    for chunk in chunked(sorted(set(message_ids)), CHUNK):
         rows = session.execute(
             select(MessageTag.message_id, MessageTag.tag)
             .where(MessageTag.message_id.in_(chunk))
@@ -88,7 +65,7 @@ def tags_of(session: Session, *, message_ids: Sequence[int]) -> dict[int, list[s
 
 def targets_of(session: Session, *, message_ids: Sequence[int]) -> dict[int, Targets]:
     groups: dict[int, dict[tuple[str, bool], list[int]]] = defaultdict(lambda: defaultdict(list))
-    for chunk in _chunks(sorted(set(message_ids))):
+    for chunk in chunked(sorted(set(message_ids)), CHUNK):
         rows = session.execute(
             select(
                 MessageTarget.message_id, MessageTarget.kind, MessageTarget.excluded, MessageTarget.target_id
@@ -142,36 +119,6 @@ def replace_targets(session: Session, *, message_id: int, targets: Targets) -> N
         session.execute(insert(MessageTarget), rows)
 
 
-def existing_target_ids(
-    session: Session, *, account_id: int, kind: TargetKind, ids: Iterable[int]
-) -> set[int]:
-    """Which of ``ids`` are lists (or segments) of this account."""
-    model: type[ContactList] | type[Segment] = ContactList if kind is TargetKind.LIST else Segment
-    wanted = sorted({i for i in ids if is_possible_id(i)})
-    found: set[int] = set()
-    for chunk in _chunks(wanted):
-        found.update(
-            session.scalars(select(model.id).where(model.account_id == account_id, model.id.in_(chunk)))
-        )
-    return found
-
-
-def target_names(
-    session: Session, *, account_id: int, kind: TargetKind, ids: Iterable[int]
-) -> dict[int, str]:
-    """Names of the account's lists (or segments) among ``ids``; ids that no longer exist are absent."""
-    model: type[ContactList] | type[Segment] = ContactList if kind is TargetKind.LIST else Segment
-    wanted = sorted({i for i in ids if is_possible_id(i)})
-    names: dict[int, str] = {}
-    for chunk in _chunks(wanted):
-        rows = session.execute(
-            select(model.id, model.name).where(model.account_id == account_id, model.id.in_(chunk))
-        )
-        for row_id, name in rows:
-            names[row_id] = name
-    return names
-
-
 def page_of_messages(
     session: Session, *, account_id: int, filters: MessageFilter, after: int | None, limit: int
 ) -> list[Message]:
@@ -196,9 +143,7 @@ def sms_messages(
     session: Session, *, account_id: int, tag: str | None, message_type: MessageType | None
 ) -> list[Message]:
     """The account's SMS and MMS messages (every status), by id, optionally with a tag and of a type."""
-    stmt = select(Message).where(
-        Message.account_id == account_id, Message.channel.in_([Channel.SMS, Channel.MMS])
-    )
+    stmt = select(Message).where(Message.account_id == account_id, Message.channel.in_(TEXT_CHANNELS))
     if tag is not None:
         stmt = stmt.where(_has_tag(tag))
     if message_type is not None:
@@ -208,34 +153,6 @@ def sms_messages(
 
 def _has_tag(tag: str) -> Any:
     return exists().where(MessageTag.message_id == Message.id, MessageTag.tag == tag)
-
-
-def first_send_seconds(
-    session: Session, *, message_ids: Sequence[int], from_s: int | None, to_s: int | None
-) -> dict[int, int]:
-    """Each message's earliest ``sends`` time (epoch seconds) with ``from_s <= occurred_s < to_s``.
-
-    Messages without such a send are absent. One statement per chunk of ids; each message's value is a
-    correlated ``ORDER BY occurred_s LIMIT 1`` subquery, i.e. one seek in ``ix_interactions_report``
-    (message_id, type, occurred_s, id) on both databases, however many sends the message has.
-    """
-    first = (
-        select(Interaction.occurred_s)
-        .where(Interaction.message_id == Message.id, Interaction.type == SENDS)
-        .order_by(Interaction.occurred_s)
-        .limit(1)
-    )
-    if from_s is not None:
-        first = first.where(Interaction.occurred_s >= from_s)
-    if to_s is not None:
-        first = first.where(Interaction.occurred_s < to_s)
-    column = first.correlate(Message).scalar_subquery()
-    result: dict[int, int] = {}
-    for chunk in _chunks(sorted({i for i in message_ids if is_possible_id(i)})):
-        for message_id, seconds in session.execute(select(Message.id, column).where(Message.id.in_(chunk))):
-            if seconds is not None:
-                result[message_id] = int(seconds)
-    return result
 
 
 def messages_targeting(session: Session, *, account_id: int, kind: TargetKind, target_id: int) -> list[int]:
@@ -253,3 +170,39 @@ def messages_targeting(session: Session, *, account_id: int, kind: TargetKind, t
             .order_by(Message.id)
         )
     )
+
+
+def channels_of_account(session: Session, *, account_id: int, ids: Iterable[int]) -> dict[int, str]:
+    """The channel (email, sms, mms) of those ids that are the account's messages."""
+    found: dict[int, str] = {}
+    for chunk in chunked(sorted({i for i in ids if is_possible_id(i)}), LOOKUP_CHUNK):
+        rows = session.execute(
+            select(Message.id, Message.channel).where(
+                Message.account_id == account_id, dialect.member_of(session, Message.id, chunk)
+            )
+        )
+        found.update((int(message_id), str(channel)) for message_id, channel in rows)
+    return found
+
+
+# Plain SQL, compiled once: the report asks it for every page.
+_IS_ACCOUNT_MESSAGE = "SELECT 1 FROM messages WHERE id = :message_id AND account_id = :account_id"
+
+
+def is_account_message(session: Session, *, account_id: int, message_id: int) -> bool:
+    if not is_possible_id(message_id):
+        return False
+    return bool(
+        dialect.fetch_all(session, _IS_ACCOUNT_MESSAGE, {"message_id": message_id, "account_id": account_id})
+    )
+
+
+def headings(session: Session, *, ids: Iterable[int]) -> list[tuple[int, str, str]]:
+    """(id, channel, campaign description) of the messages with these ids, whatever their account."""
+    found: list[tuple[int, str, str]] = []
+    for chunk in chunked(sorted({i for i in ids if is_possible_id(i)}), CHUNK):
+        rows = session.execute(
+            select(Message.id, Message.channel, Message.campaign_description).where(Message.id.in_(chunk))
+        )
+        found.extend((int(i), str(c), str(d)) for i, c, d in rows)
+    return found

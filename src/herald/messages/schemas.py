@@ -1,4 +1,4 @@
-"""Commands and views of the messages domain (pydantic for the API-facing ones, dataclasses inside).
+"""Commands and views of the messages domain.
 
 Shape rules (types, lengths, enums, characters) live here and fail as schema errors; rules that need
 several fields or the database (subject on SMS, throttling, unknown list ids, status transitions) live in
@@ -8,25 +8,19 @@ several fields or the database (subject on SMS, throttling, unknown list ids, st
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue, StringConstraints
 
-# Ids are 32-bit integers in the schema; a larger number cannot name a row.
-MAX_ID = 2**31 - 1
+from herald.contacts.usage import Audience
+from herald.types import MAX_ID, Channel
+
 MAX_THROTTLING_HOURS = 8760
 MAX_TAGS = 100
 MAX_GA_TAGS = 50
 MAX_TARGETS = 1000
-
-
-class Channel(StrEnum):
-    EMAIL = "email"
-    SMS = "sms"
-    MMS = "mms"
 
 
 class MessageType(StrEnum):
@@ -49,9 +43,8 @@ class MessageStatus(StrEnum):
     DELETED = "Deleted"
 
 
-class TargetKind(StrEnum):
-    LIST = "list"
-    SEGMENT = "segment"
+# What a message targets or excludes besides single contacts: the contacts domain's lists and segments.
+TargetKind = Audience
 
 
 # Characters XML 1.0 cannot carry (and PostgreSQL cannot store, for NUL): refused at the door so that
@@ -195,9 +188,10 @@ class MessageView(BaseModel):
     updated_at: datetime
 
 
-@dataclass(frozen=True)
-class MessageFilter:
+class MessageFilter(BaseModel):
     """Filters of the native message listing; Deleted messages are shown only when asked for by status."""
+
+    model_config = ConfigDict(frozen=True)
 
     channel: Channel | None = None
     type: MessageType | None = None
@@ -205,54 +199,20 @@ class MessageFilter:
     tag: str | None = None
 
 
-@dataclass(frozen=True)
-class SmsMessageQuery:
-    """Which SMS/MMS messages to list: ``start_date``/``end_date`` are whole days in ``timezone``."""
+class MessageHeading(BaseModel):
+    """What a consumer of events needs to know of a message: its channel and campaign description."""
 
-    timezone: str = "UTC"
-    tag: str | None = None
-    type: MessageType | None = None
-    start_date: date | None = None
-    end_date: date | None = None
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    channel: Channel
+    campaign_description: str
 
 
-@dataclass(frozen=True)
-class NamedTarget:
+class NamedTarget(BaseModel):
+    """A list or segment a message targets or excludes, with its name."""
+
+    model_config = ConfigDict(frozen=True)
+
     id: int
     name: str
-
-
-@dataclass(frozen=True)
-class SmsMessageSummary:
-    """An SMS/MMS message in a listing; ``sent_at`` is its first send in the asked range (UTC)."""
-
-    id: int
-    channel: Channel
-    type: MessageType
-    sent_at: datetime | None
-    tags: tuple[str, ...]
-    sender: str
-    campaign_description: str
-    subject: str | None
-
-
-@dataclass(frozen=True)
-class SmsMessageDetail:
-    """One SMS/MMS message with its targeting; ``sent_at`` is its first send ever (UTC)."""
-
-    id: int
-    channel: Channel
-    type: MessageType
-    sent_at: datetime | None
-    tags: tuple[str, ...]
-    sender: str
-    campaign_description: str
-    subject: str | None
-    throttling_method: ThrottlingMethod
-    throttling_hours: int | None
-    google_analytics_tags: tuple[GoogleAnalyticsTag, ...]
-    lists: tuple[NamedTarget, ...]
-    segments: tuple[NamedTarget, ...]
-    excluded_lists: tuple[NamedTarget, ...]
-    excluded_segments: tuple[NamedTarget, ...]
-    status: MessageStatus

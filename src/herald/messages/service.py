@@ -1,4 +1,5 @@
-"""Messages: creation, partial change, soft deletion, listing, and the SMS/MMS views the dialects render.
+"""Messages: creation, partial change, soft deletion, listing, and what other domains and the dialects
+need to know of them (channels, headings, named targets).
 
 Every function takes the caller's session, runs in the caller's transaction, never commits, and filters
 by ``account_id``: another account's message is "not found".
@@ -7,33 +8,32 @@ by ``account_id``: another account's message is "not found".
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
+from herald.contacts.lists import service as lists_service
+from herald.contacts.segments import service as segments_service
 from herald.db.base import utcnow
 from herald.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from herald.messages import repository
 from herald.messages.models import Message
 from herald.messages.repository import Targets
 from herald.messages.schemas import (
-    Channel,
     GoogleAnalyticsTag,
     MessageCreate,
     MessageFilter,
+    MessageHeading,
     MessageStatus,
     MessageType,
     MessageUpdate,
     MessageView,
     NamedTarget,
-    SmsMessageDetail,
-    SmsMessageQuery,
-    SmsMessageSummary,
     TargetKind,
     ThrottlingMethod,
 )
 from herald.messages.status import EDITABLE, check_transition
-from herald.timezones import day_window
+from herald.types import TEXT_CHANNELS, Channel
 
 # Fields a PATCH may not set to null (subject and throttling_hours may: null clears them).
 _NOT_NULLABLE = (
@@ -59,7 +59,6 @@ _TARGET_KINDS = {
     "excluded_segment_ids": TargetKind.SEGMENT,
 }
 _TARGET_FIELDS = tuple(_TARGET_KINDS)
-_SMS_CHANNELS = (Channel.SMS, Channel.MMS)
 
 
 def _not_found(message_id: int) -> NotFound:
@@ -108,7 +107,7 @@ def _target_problems(
     for field in checked:
         kind = _TARGET_KINDS[field]
         ids: tuple[int, ...] = getattr(targets, field)
-        known = repository.existing_target_ids(session, account_id=account_id, kind=kind, ids=ids)
+        known = _existing_ids(session, account_id=account_id, kind=kind, ids=ids)
         unknown = [i for i in ids if i not in known]
         if unknown:
             problems.append(FieldProblem(field, f"unknown {kind} ids: {', '.join(map(str, unknown))}"))
@@ -321,86 +320,82 @@ def list_messages(
     )
 
 
-def _instant(seconds: int | None) -> datetime | None:
-    return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
-
-
-def sms_message_summaries(
-    session: Session, *, account_id: int, query: SmsMessageQuery
-) -> list[SmsMessageSummary]:
-    """The account's SMS/MMS messages (every status) by id, with their first send in the asked days.
-
-    With a start or end date only messages sent at least once in that range are listed; without either,
-    all are, and ``sent_at`` is the first send ever (None when never sent).
-    """
-    from_s, to_s = day_window(query.start_date, query.end_date, query.timezone)
-    messages = repository.sms_messages(session, account_id=account_id, tag=query.tag, message_type=query.type)
-    firsts = repository.first_send_seconds(
-        session, message_ids=[m.id for m in messages], from_s=from_s, to_s=to_s
+def text_messages(
+    session: Session, *, account_id: int, tag: str | None = None, message_type: MessageType | None = None
+) -> list[MessageView]:
+    """The account's SMS and MMS messages of every status, by id, optionally with a tag and of a type."""
+    return _views(
+        session, repository.sms_messages(session, account_id=account_id, tag=tag, message_type=message_type)
     )
-    if query.start_date is not None or query.end_date is not None:
-        messages = [m for m in messages if m.id in firsts]
-    tags = repository.tags_of(session, message_ids=[m.id for m in messages])
-    return [
-        SmsMessageSummary(
-            id=m.id,
-            channel=Channel(m.channel),
-            type=MessageType(m.type),
-            sent_at=_instant(firsts.get(m.id)),
-            tags=tuple(tags.get(m.id, ())),
-            sender=m.sender,
-            campaign_description=m.campaign_description,
-            subject=m.subject,
-        )
-        for m in messages
-    ]
 
 
-def _named(
-    session: Session, *, account_id: int, kind: TargetKind, ids: Sequence[int]
-) -> tuple[NamedTarget, ...]:
-    names = repository.target_names(session, account_id=account_id, kind=kind, ids=ids)
-    return tuple(NamedTarget(id=i, name=names[i]) for i in ids if i in names)
-
-
-def sms_message_detail(session: Session, *, account_id: int, message_id: int) -> SmsMessageDetail:
-    """One SMS/MMS message with its named targets and first send ever; ``NotFound`` for email messages."""
+def text_message(session: Session, *, account_id: int, message_id: int) -> MessageView:
+    """One SMS/MMS message of the account, Deleted ones included; ``NotFound`` for email messages."""
     message = repository.get_message(session, account_id=account_id, message_id=message_id)
-    if message is None or message.channel not in _SMS_CHANNELS:
+    if message is None or message.channel not in TEXT_CHANNELS:
         raise NotFound(f"SMS/MMS message {message_id} not found")
-    tags = repository.tags_of(session, message_ids=[message.id]).get(message.id, [])
-    targets = repository.targets_of(session, message_ids=[message.id]).get(message.id, Targets())
-    first = repository.first_send_seconds(session, message_ids=[message.id], from_s=None, to_s=None)
-    return SmsMessageDetail(
-        id=message.id,
-        channel=Channel(message.channel),
-        type=MessageType(message.type),
-        sent_at=_instant(first.get(message.id)),
-        tags=tuple(tags),
-        sender=message.sender,
-        campaign_description=message.campaign_description,
-        subject=message.subject,
-        throttling_method=ThrottlingMethod(message.throttling_method),
-        throttling_hours=message.throttling_hours,
-        google_analytics_tags=tuple(GoogleAnalyticsTag(**tag) for tag in message.google_analytics_tags),
-        lists=_named(session, account_id=account_id, kind=TargetKind.LIST, ids=targets.list_ids),
-        segments=_named(session, account_id=account_id, kind=TargetKind.SEGMENT, ids=targets.segment_ids),
-        excluded_lists=_named(
-            session, account_id=account_id, kind=TargetKind.LIST, ids=targets.excluded_list_ids
-        ),
-        excluded_segments=_named(
-            session, account_id=account_id, kind=TargetKind.SEGMENT, ids=targets.excluded_segment_ids
-        ),
-        status=MessageStatus(message.status),
+    return _views(session, [message])[0]
+
+
+@dataclass(frozen=True)
+class NamedTargets:
+    """A message's four target groups with their names; lists and segments deleted since are left out."""
+
+    lists: tuple[NamedTarget, ...]
+    segments: tuple[NamedTarget, ...]
+    excluded_lists: tuple[NamedTarget, ...]
+    excluded_segments: tuple[NamedTarget, ...]
+
+
+def named_targets(session: Session, *, account_id: int, message: MessageView) -> NamedTargets:
+    def named(kind: TargetKind, ids: Sequence[int]) -> tuple[NamedTarget, ...]:
+        names = _names_of(session, account_id=account_id, kind=kind, ids=ids)
+        return tuple(NamedTarget(id=i, name=names[i]) for i in ids if i in names)
+
+    return NamedTargets(
+        lists=named(TargetKind.LIST, message.list_ids),
+        segments=named(TargetKind.SEGMENT, message.segment_ids),
+        excluded_lists=named(TargetKind.LIST, message.excluded_list_ids),
+        excluded_segments=named(TargetKind.SEGMENT, message.excluded_segment_ids),
     )
 
 
-def ensure_not_targeted(session: Session, *, account_id: int, kind: TargetKind, target_id: int) -> None:
-    """Refuse (Conflict) to let a list or segment go while a live message targets or excludes it.
-
-    A Deleted message no longer counts, so deleting the message first frees its lists and segments.
-    """
+def refuse_if_targeted(session: Session, *, account_id: int, kind: TargetKind, target_id: int) -> None:
+    """A referrer of the contacts domain (``contacts.usage``): Conflict while a live message targets or
+    excludes the list or segment. A Deleted message no longer counts, so deleting the message first
+    frees its lists and segments."""
     users = repository.messages_targeting(session, account_id=account_id, kind=kind, target_id=target_id)
     if users:
         shown = ", ".join(str(u) for u in users[:10]) + (" ..." if len(users) > 10 else "")
         raise Conflict(f"messages {shown} use {kind.value} {target_id}; change or delete them first")
+
+
+def channels_of_account(session: Session, *, account_id: int, ids: Iterable[int]) -> dict[int, str]:
+    """The channel of those ``ids`` that are the account's messages; others are absent."""
+    return repository.channels_of_account(session, account_id=account_id, ids=ids)
+
+
+def is_account_message(session: Session, *, account_id: int, message_id: int) -> bool:
+    """Whether ``message_id`` is a message of the account (Deleted ones included). One indexed probe."""
+    return repository.is_account_message(session, account_id=account_id, message_id=message_id)
+
+
+def headings_by_id(session: Session, *, ids: Iterable[int]) -> dict[int, MessageHeading]:
+    """Channel and campaign description of messages by id, whatever their account: for consumers that
+    hold ids from their own account-scoped rows (webhook deliveries)."""
+    return {
+        message_id: MessageHeading(id=message_id, channel=Channel(channel), campaign_description=campaign)
+        for message_id, channel, campaign in repository.headings(session, ids=ids)
+    }
+
+
+def _existing_ids(session: Session, *, account_id: int, kind: TargetKind, ids: Sequence[int]) -> set[int]:
+    if kind is TargetKind.LIST:
+        return lists_service.existing_ids(session, account_id=account_id, ids=ids)
+    return segments_service.existing_ids(session, account_id=account_id, ids=ids)
+
+
+def _names_of(session: Session, *, account_id: int, kind: TargetKind, ids: Sequence[int]) -> dict[int, str]:
+    if kind is TargetKind.LIST:
+        return lists_service.names_of(session, account_id=account_id, ids=ids)
+    return segments_service.names_of(session, account_id=account_id, ids=ids)

@@ -1,7 +1,7 @@
 """The database side of delivering webhooks: claim due deliveries with everything needed to send them,
 and record what happened (attempt log, retry schedule, endpoint health), one transaction per batch.
 
-The HTTP side lives in ``sender.py`` and the loop that joins them in ``herald.jobs.worker``.
+The HTTP side lives in ``sender.py``; ``lane.py`` joins them into the worker's webhooks lane.
 """
 
 from __future__ import annotations
@@ -20,18 +20,19 @@ from sqlalchemy import bindparam, delete, insert, select, update
 from sqlalchemy.orm import Session
 from standardwebhooks.webhooks import Webhook
 
-from herald.accounts.models import Account
+from herald.accounts import service as accounts_service
 from herald.db.base import utcnow
-from herald.interactions.models import Interaction
-from herald.jobs.service import any_due, claim_rows
-from herald.messages.models import Message
+from herald.interactions import service as interactions_service
+from herald.jobs.leases import FINISHED_STATES, QueueState, any_due, claim_rows
+from herald.messages import service as messages_service
 from herald.settings import parse_retry_schedule
-from herald.webhooks import payloads
+from herald.webhooks import shapes
 from herald.webhooks.models import WebhookEndpoint, attempts_table
 from herald.webhooks.models import deliveries_table as deliveries
-from herald.webhooks.schemas import Dialect, EndpointStatus
+from herald.webhooks.schemas import EndpointStatus
 from herald.webhooks.secrets import SecretBox
 from herald.webhooks.service import disable
+from herald.webhooks.shapes import EventFacts, PayloadShape
 
 log = structlog.get_logger()
 
@@ -170,6 +171,7 @@ def claim_deliveries(
             deliveries.c.interaction_id,
             deliveries.c.attempts,
             deliveries.c.locked_until,
+            deliveries.c.account_id,
         ),
     )
     if not rows:
@@ -180,18 +182,22 @@ def claim_deliveries(
             select(WebhookEndpoint).where(WebhookEndpoint.id.in_({int(r[1]) for r in rows}))
         )
     }
-    vendor_shaped = {
-        int(r[2]) for r in rows if (e := endpoints.get(r[1])) is not None and e.dialect == Dialect.SENDERGUIDE
+    endpoint_shapes = {e.id: shapes.shapes.get(e.dialect) for e in endpoints.values()}
+    with_first_send = {
+        int(r[2]) for r in rows if (shape := endpoint_shapes.get(r[1])) is not None and shape.needs_first_send
     }
-    facts = _facts(session, {int(r[2]) for r in rows}, with_first_send=vendor_shaped)
+    facts = _facts(session, {int(r[2]): int(r[5]) for r in rows}, with_first_send=with_first_send)
     now = utcnow()
     outgoing: list[Outgoing] = []
     unsendable: dict[int, str] = {}
-    for delivery_id, endpoint_id, interaction_id, attempt, lease_until in rows:
+    for delivery_id, endpoint_id, interaction_id, attempt, lease_until, _account_id in rows:
         endpoint = endpoints.get(endpoint_id)
+        shape = endpoint_shapes.get(endpoint_id)
         event = facts.get(interaction_id)
         if endpoint is None or endpoint.status != EndpointStatus.ENABLED:
             unsendable[delivery_id] = "endpoint disabled"
+        elif shape is None:
+            unsendable[delivery_id] = f"no payload shape {endpoint.dialect!r} is registered"
         elif event is None:
             unsendable[delivery_id] = "the event is no longer in the ledger"
         elif max_attempts is not None and attempt > max_attempts:
@@ -199,7 +205,9 @@ def claim_deliveries(
         else:
             try:
                 keys = secrets.keys(endpoint, now)
-                outgoing.append(_request(endpoint, event, int(delivery_id), int(attempt), lease_until, keys))
+                outgoing.append(
+                    _request(endpoint, shape, event, int(delivery_id), int(attempt), lease_until, keys)
+                )
             except Exception as error:  # one endpoint's broken secret or data must not stop the others
                 log.exception("webhook.unsendable", delivery_id=delivery_id, endpoint_id=endpoint_id)
                 unsendable[delivery_id] = f"cannot build the request: {error}"[:1000]
@@ -208,7 +216,7 @@ def claim_deliveries(
             update(deliveries)
             .where(deliveries.c.id == bindparam("b_id"))
             .values(
-                state="discarded",
+                state=QueueState.DISCARDED,
                 last_error=bindparam("b_error"),
                 run_at=now,
                 finished_at=now,
@@ -222,16 +230,14 @@ def claim_deliveries(
 
 def _request(
     endpoint: WebhookEndpoint,
-    event: payloads.EventFacts,
+    shape: PayloadShape,
+    event: EventFacts,
     delivery_id: int,
     attempt: int,
     lease_until: datetime,
     keys: _Keys,
 ) -> Outgoing:
-    if endpoint.dialect == Dialect.SENDERGUIDE:
-        payload = payloads.senderguide_payload(endpoint.public_id, event)
-    else:
-        payload = payloads.native_payload(event)
+    payload = shape.build(endpoint.public_id, event)
     message_id = f"msg_{delivery_id}"
     timestamp = utcnow().replace(microsecond=0)
     headers = {
@@ -242,8 +248,8 @@ def _request(
     url = endpoint.url
     body: bytes | None = None
     if endpoint.verb == "GET":
-        signed = payloads.query_string(payload)
-        url = payloads.with_query(url, signed)
+        signed = shapes.query_string(payload)
+        url = shapes.with_query(url, signed)
     else:
         body = orjson.dumps(payload)
         signed = body.decode("utf-8")
@@ -268,85 +274,39 @@ def _request(
     )
 
 
-_FACT_COLUMNS = (
-    Interaction.id,
-    Interaction.account_id,
-    Interaction.type,
-    Interaction.message_id,
-    Interaction.contact_id,
-    Interaction.contact_email,
-    Interaction.contact_phone,
-    Interaction.occurred_at,
-    Interaction.recorded_at,
-    Interaction.event_id,
-    Interaction.meta,
-)
-
-
-def _facts(
-    session: Session, interaction_ids: set[int], *, with_first_send: set[int]
-) -> dict[int, payloads.EventFacts]:
-    rows = session.execute(select(*_FACT_COLUMNS).where(Interaction.id.in_(interaction_ids))).all()
-    if not rows:
+def _facts(session: Session, accounts: dict[int, int], *, with_first_send: set[int]) -> dict[int, EventFacts]:
+    """The facts of each interaction (id → its account), from the ledger, its message and its account;
+    the contact's first send only for ``with_first_send`` (the shapes that show it)."""
+    events = interactions_service.events_by_id(session, ids=list(accounts))
+    if not events:
         return {}
-    messages = {
-        m_id: (channel, campaign)
-        for m_id, channel, campaign in session.execute(
-            select(Message.id, Message.channel, Message.campaign_description).where(
-                Message.id.in_({r.message_id for r in rows})
-            )
-        )
-    }
-    zones = dict(
-        session.execute(
-            select(Account.id, Account.timezone).where(Account.id.in_({r.account_id for r in rows}))
-        ).all()
+    headings = messages_service.headings_by_id(session, ids={e.message_id for e in events.values()})
+    zones = accounts_service.timezones_by_id(session, ids=set(accounts.values()))
+    sends = interactions_service.first_sends(
+        session, pairs={(e.message_id, e.contact_id) for e in events.values() if e.id in with_first_send}
     )
-    sends = _first_sends(session, {(r.message_id, r.contact_id) for r in rows if r.id in with_first_send})
-    facts: dict[int, payloads.EventFacts] = {}
-    for row in rows:
-        channel, campaign = messages.get(row.message_id, ("", ""))
-        send_id, sent_at = sends.get((row.message_id, row.contact_id), (None, None))
-        facts[row.id] = payloads.EventFacts(
-            interaction_id=row.id,
-            type=row.type,
-            message_id=row.message_id,
-            contact_id=row.contact_id,
-            contact_email=row.contact_email,
-            contact_phone=row.contact_phone,
-            occurred_at=row.occurred_at,
-            recorded_at=row.recorded_at,
-            event_id=row.event_id,
-            metadata=dict(row.meta or {}),
-            channel=channel,
-            campaign_name=campaign,
-            timezone=zones.get(row.account_id, "UTC"),
-            send_id=send_id,
-            sent_at=sent_at,
+    facts: dict[int, EventFacts] = {}
+    for event in events.values():
+        heading = headings.get(event.message_id)
+        first = sends.get((event.message_id, event.contact_id))
+        facts[event.id] = EventFacts(
+            interaction_id=event.id,
+            type=event.type,
+            message_id=event.message_id,
+            contact_id=event.contact_id,
+            contact_email=event.contact_email,
+            contact_phone=event.contact_phone,
+            occurred_at=event.occurred_at,
+            recorded_at=event.recorded_at,
+            event_id=event.event_id,
+            metadata=dict(event.metadata or {}),
+            channel=heading.channel if heading is not None else "",
+            campaign_name=heading.campaign_description if heading is not None else "",
+            timezone=zones.get(accounts[event.id], "UTC"),
+            send_id=first.interaction_id if first is not None else None,
+            sent_at=first.occurred_at if first is not None else None,
         )
     return facts
-
-
-def _first_sends(
-    session: Session, pairs: set[tuple[int, int]]
-) -> dict[tuple[int, int], tuple[int, datetime]]:
-    """The first ``sends`` row of each (message, contact): the vendor's "transaction". One short seek of
-    the (contact_id, id) index per pair, whatever the planner knows about the table."""
-    found: dict[tuple[int, int], tuple[int, datetime]] = {}
-    for message_id, contact_id in pairs:
-        row = session.execute(
-            select(Interaction.id, Interaction.occurred_at)
-            .where(
-                Interaction.contact_id == contact_id,
-                Interaction.message_id == message_id,
-                Interaction.type == "sends",
-            )
-            .order_by(Interaction.id)
-            .limit(1)
-        ).first()
-        if row is not None:
-            found[(message_id, contact_id)] = (int(row[0]), row[1])
-    return found
 
 
 def record_outcomes(
@@ -367,7 +327,7 @@ def record_outcomes(
             .where(
                 deliveries.c.id.in_({o.delivery_id for o in outcomes}),
                 deliveries.c.locked_by == worker,
-                deliveries.c.state == "running",
+                deliveries.c.state == QueueState.RUNNING,
             )
             .with_for_update()
         )
@@ -387,7 +347,9 @@ def record_outcomes(
                 "b_status": o.status,
                 "b_error": o.error,
                 # finished (delivered, or failed for good), or back in the queue after ``delay``
-                "b_state": ("completed" if o.delivered else "discarded") if delay is None else "available",
+                "b_state": (QueueState.COMPLETED if o.delivered else QueueState.DISCARDED)
+                if delay is None
+                else QueueState.AVAILABLE,
                 "b_run_at": now if delay is None else now + delay,
                 "b_finished_at": now if delay is None else None,
             }
@@ -475,7 +437,7 @@ def prune(session: Session, *, finished_before: datetime, limit: int = 5000) -> 
     ids = list(
         session.scalars(
             select(deliveries.c.id)
-            .where(deliveries.c.state.in_(("completed", "discarded")), deliveries.c.run_at < finished_before)
+            .where(deliveries.c.state.in_(FINISHED_STATES), deliveries.c.run_at < finished_before)
             .limit(limit)
         )
     )

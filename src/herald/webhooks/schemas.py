@@ -6,12 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 
-
-class Dialect(StrEnum):
-    """Which API created the endpoint, and so which payload shape it receives."""
-
-    NATIVE = "native"
-    SENDERGUIDE = "senderguide"
+from herald.jobs.leases import QueueState
 
 
 class EndpointStatus(StrEnum):
@@ -19,12 +14,12 @@ class EndpointStatus(StrEnum):
     DISABLED = "disabled"
 
 
-# Delivery states as the API shows them; the queue columns use the job vocabulary underneath.
-DELIVERY_STATES = {
-    "available": "pending",
-    "running": "sending",
-    "completed": "delivered",
-    "discarded": "failed",
+# Delivery states as the API shows them; the queue columns use the lanes' vocabulary underneath.
+DELIVERY_STATES: dict[str, str] = {
+    QueueState.AVAILABLE: "pending",
+    QueueState.RUNNING: "sending",
+    QueueState.COMPLETED: "delivered",
+    QueueState.DISCARDED: "failed",
 }
 
 UNSET: object = object()
@@ -39,9 +34,10 @@ class EndpointPolicy:
 
 @dataclass
 class EndpointSpec:
-    """A new endpoint; ``event_types`` are ledger types (sends, deliveries, ...)."""
+    """A new endpoint; ``dialect`` names the payload shape it receives (the API that creates it),
+    ``event_types`` are ledger types (sends, deliveries, ...)."""
 
-    dialect: Dialect
+    dialect: str
     url: str
     event_types: list[str]
     verb: str = "POST"
@@ -115,15 +111,6 @@ class AttemptView:
     outcome: str
     response_excerpt: str | None
     error: str | None
-
-
-@dataclass
-class NewEvent:
-    """A ledger row just appended, as the outbox needs it."""
-
-    interaction_id: int
-    type: str
-    message_id: int
 
 
 @dataclass

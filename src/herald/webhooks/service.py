@@ -1,58 +1,39 @@
-"""Webhook endpoints (both dialects), the outbox written at ingest, and the attempt log.
+"""Webhook endpoints of every dialect: saved, checked, changed, disabled, deleted, their secrets rotated.
 
-Every function runs in the caller's transaction and never commits. Endpoint ids on the wire are UUID
-strings (``public_id``); an id of another account is simply not found.
+The outbox and the attempt log are in ``outbox.py``. Every function runs in the caller's transaction and
+never commits. Endpoint ids on the wire are UUID strings (``public_id``); an id of another account is
+simply not found. Which events an endpoint may receive is its dialect's payload shape (``shapes.py``).
 """
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime, timedelta
-from typing import Any, cast
+from datetime import timedelta
+from typing import cast
 from urllib.parse import SplitResult, urlsplit
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from herald.db.base import utcnow
 from herald.errors import Conflict, FieldProblem, InvalidInput, NotFound
-from herald.interactions.models import Interaction
 from herald.interactions.types import ALL_TYPES
-from herald.messages.models import Message
+from herald.jobs.leases import PENDING_STATES, QueueState
 from herald.webhooks import ssrf
-from herald.webhooks.models import (
-    WebhookAttempt,
-    WebhookDelivery,
-    WebhookEndpoint,
-    deliveries_table,
-)
+from herald.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint, deliveries_table
 from herald.webhooks.schemas import (
-    DELIVERY_STATES,
-    AttemptView,
     Created,
-    DeliveryView,
-    Dialect,
     EndpointPatch,
     EndpointPolicy,
     EndpointSpec,
     EndpointStatus,
     EndpointView,
-    NewEvent,
 )
 from herald.webhooks.secrets import SecretBox, new_signing_secret
+from herald.webhooks.shapes import shapes
 
 NOT_FOUND = "webhook not found"
-# SenderGuide's SMS webhooks only see text-message events.
-DIALECT_CHANNELS: dict[str, frozenset[str] | None] = {
-    Dialect.SENDERGUIDE: frozenset({"sms", "mms"}),
-    Dialect.NATIVE: None,
-}
-# SenderGuide's SMS webhooks know five events (sent, delivered, failed, bounce, reply).
-DIALECT_EVENT_TYPES: dict[str, tuple[str, ...]] = {
-    Dialect.SENDERGUIDE: ("sends", "deliveries", "failures", "bounces", "replies"),
-    Dialect.NATIVE: ALL_TYPES,
-}
 VERBS = ("POST", "GET")
 MAX_URL_LENGTH = 2000
 MAX_USERNAME_LENGTH = 255
@@ -66,7 +47,7 @@ def check_endpoint(
     username: str | None,
     password: str | None,
     policy: EndpointPolicy,
-    dialect: str = Dialect.NATIVE,
+    dialect: str,
 ) -> None:
     """Raise InvalidInput naming every problem of an endpoint's merged settings."""
     problems: list[FieldProblem] = []
@@ -91,7 +72,10 @@ def check_endpoint(
             problems.append(FieldProblem("url", str(error)))
     if not event_types:
         problems.append(FieldProblem("event_types", "must name at least one event type"))
-    receivable = DIALECT_EVENT_TYPES.get(dialect, ALL_TYPES)
+    shape = shapes.get(dialect)
+    if shape is None:
+        problems.append(FieldProblem("dialect", f"no webhook payload shape is named {dialect!r}"))
+    receivable = shape.event_types if shape is not None else ()
     for position, kind in enumerate(event_types):
         if kind not in ALL_TYPES:
             problems.append(FieldProblem(f"event_types.{position}", f"unknown event type {kind!r}"))
@@ -168,14 +152,14 @@ def list_endpoints(
     session: Session,
     *,
     account_id: int,
-    dialect: Dialect | None = None,
+    dialect: str | None = None,
     after_id: int | None = None,
     limit: int | None = None,
 ) -> list[EndpointView]:
     """The account's endpoints in creation order (all dialects unless one is named)."""
     query = select(WebhookEndpoint).where(WebhookEndpoint.account_id == account_id)
     if dialect is not None:
-        query = query.where(WebhookEndpoint.dialect == str(dialect))
+        query = query.where(WebhookEndpoint.dialect == dialect)
     if after_id is not None:
         query = query.where(WebhookEndpoint.id > after_id)
     query = query.order_by(WebhookEndpoint.id)
@@ -185,9 +169,9 @@ def list_endpoints(
 
 
 def get_endpoint(
-    session: Session, *, account_id: int, public_id: str, dialect: Dialect | None = None
+    session: Session, *, account_id: int, public_id: str, dialect: str | None = None
 ) -> EndpointView:
-    return _view(_load(session, account_id=account_id, public_id=public_id, dialect=dialect))
+    return _view(load(session, account_id=account_id, public_id=public_id, dialect=dialect))
 
 
 def update_endpoint(
@@ -198,11 +182,11 @@ def update_endpoint(
     patch: EndpointPatch,
     box: SecretBox,
     policy: EndpointPolicy,
-    dialect: Dialect | None = None,
+    dialect: str | None = None,
 ) -> EndpointView:
     """Apply the fields given; the merged result is checked as a whole. Re-enabling clears the failure
     record; disabling discards the endpoint's pending deliveries (``recover`` brings them back)."""
-    endpoint = _load(session, account_id=account_id, public_id=public_id, dialect=dialect, lock=True)
+    endpoint = load(session, account_id=account_id, public_id=public_id, dialect=dialect, lock=True)
     given = patch.given()
     url = cast(str, given.get("url", endpoint.url))
     event_types = _unique(cast(list[str], given.get("event_types", endpoint.event_types)))
@@ -244,11 +228,9 @@ def update_endpoint(
     return _view(endpoint)
 
 
-def delete_endpoint(
-    session: Session, *, account_id: int, public_id: str, dialect: Dialect | None = None
-) -> None:
+def delete_endpoint(session: Session, *, account_id: int, public_id: str, dialect: str | None = None) -> None:
     """Remove the endpoint with its deliveries and attempt log; a delivery in flight is not sent again."""
-    endpoint = _load(session, account_id=account_id, public_id=public_id, dialect=dialect)
+    endpoint = load(session, account_id=account_id, public_id=public_id, dialect=dialect)
     session.execute(delete(WebhookAttempt).where(WebhookAttempt.endpoint_id == endpoint.id))
     session.execute(delete(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id))
     session.delete(endpoint)
@@ -259,7 +241,7 @@ def rotate_secret(
     session: Session, *, account_id: int, public_id: str, grace: timedelta, box: SecretBox
 ) -> Created:
     """Give the endpoint a new signing secret; for ``grace`` deliveries carry signatures by both."""
-    endpoint = _load(session, account_id=account_id, public_id=public_id, lock=True)
+    endpoint = load(session, account_id=account_id, public_id=public_id, lock=True)
     secret = new_signing_secret()
     now = utcnow()
     if grace > timedelta(0):
@@ -284,10 +266,10 @@ def disable(session: Session, endpoint: WebhookEndpoint, *, reason: str) -> None
         update(deliveries_table)
         .where(
             deliveries_table.c.endpoint_id == endpoint.id,
-            deliveries_table.c.state.in_(("available", "running")),
+            deliveries_table.c.state.in_(PENDING_STATES),
         )
         .values(
-            state="discarded",
+            state=QueueState.DISCARDED,
             last_error=reason,
             run_at=now,
             finished_at=now,
@@ -297,188 +279,7 @@ def disable(session: Session, endpoint: WebhookEndpoint, *, reason: str) -> None
     )
 
 
-def enqueue_deliveries(
-    session: Session, *, account_id: int, events: Sequence[NewEvent], channels: dict[int, str]
-) -> int:
-    """Write one delivery per (event, enabled endpoint that wants it), in the ingest transaction: the
-    outbox. Returns how many were written."""
-    if not events:
-        return 0
-    endpoints = session.execute(
-        select(WebhookEndpoint.id, WebhookEndpoint.dialect, WebhookEndpoint.event_types).where(
-            WebhookEndpoint.account_id == account_id, WebhookEndpoint.status == EndpointStatus.ENABLED
-        )
-    ).all()
-    if not endpoints:
-        return 0
-    now = utcnow()
-    rows: list[dict[str, Any]] = []
-    for endpoint_id, dialect, event_types in endpoints:
-        wanted = set(event_types)
-        allowed = DIALECT_CHANNELS.get(dialect)
-        for event in events:
-            if event.type not in wanted:
-                continue
-            if allowed is not None and channels.get(event.message_id) not in allowed:
-                continue
-            rows.append(
-                {
-                    "account_id": account_id,
-                    "endpoint_id": endpoint_id,
-                    "interaction_id": event.interaction_id,
-                    "event_type": event.type,
-                    "state": "available",
-                    "run_at": now,
-                    "attempts": 0,
-                    "created_at": now,
-                }
-            )
-    if rows:
-        session.execute(insert(deliveries_table), rows)
-    return len(rows)
-
-
-def list_deliveries(
-    session: Session,
-    *,
-    account_id: int,
-    public_id: str,
-    interaction_id: int | None = None,
-    state: str | None = None,
-    after_id: int | None = None,
-    limit: int = 100,
-) -> list[DeliveryView]:
-    """The endpoint's deliveries, oldest first (``state`` as the API names it: pending, failed, ...)."""
-    endpoint = _load(session, account_id=account_id, public_id=public_id)
-    query = select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint.id)
-    if interaction_id is not None:
-        query = query.where(WebhookDelivery.interaction_id == interaction_id)
-    if state is not None:
-        internal = [k for k, v in DELIVERY_STATES.items() if v == state]
-        query = query.where(WebhookDelivery.state.in_(internal))
-    if after_id is not None:
-        query = query.where(WebhookDelivery.id > after_id)
-    rows = session.scalars(query.order_by(WebhookDelivery.id).limit(limit))
-    return [_delivery_view(row, endpoint.public_id) for row in rows]
-
-
-def list_attempts(
-    session: Session,
-    *,
-    account_id: int,
-    public_id: str,
-    interaction_id: int | None = None,
-    after_id: int | None = None,
-    limit: int = 100,
-) -> list[AttemptView]:
-    """The endpoint's attempt log, oldest first, optionally for one event."""
-    endpoint = _load(session, account_id=account_id, public_id=public_id)
-    query = select(WebhookAttempt).where(WebhookAttempt.endpoint_id == endpoint.id)
-    if interaction_id is not None:
-        query = query.where(WebhookAttempt.interaction_id == interaction_id)
-    if after_id is not None:
-        query = query.where(WebhookAttempt.id > after_id)
-    rows = session.scalars(query.order_by(WebhookAttempt.id).limit(limit))
-    return [
-        AttemptView(
-            id=row.id,
-            delivery_id=row.delivery_id,
-            endpoint_id=endpoint.public_id,
-            interaction_id=row.interaction_id,
-            attempt=row.attempt,
-            attempted_at=row.attempted_at,
-            status_code=row.status_code,
-            latency_ms=row.latency_ms,
-            outcome=row.outcome,
-            response_excerpt=row.response_excerpt,
-            error=row.error,
-        )
-        for row in rows
-    ]
-
-
-def resend(session: Session, *, account_id: int, public_id: str, interaction_id: int) -> DeliveryView:
-    """Send one event to the endpoint again now (whatever its earlier outcome), keeping its
-    ``webhook-id`` so receivers can tell it is the same event. Raises NotFound for an unknown event."""
-    endpoint = _load(session, account_id=account_id, public_id=public_id)
-    _require_enabled(endpoint)
-    now = utcnow()
-    delivery = session.scalars(
-        select(WebhookDelivery)
-        .where(WebhookDelivery.endpoint_id == endpoint.id, WebhookDelivery.interaction_id == interaction_id)
-        .order_by(WebhookDelivery.id)
-        .limit(1)
-        .with_for_update()  # a worker's claim and this change of state never interleave
-    ).first()
-    if delivery is None:
-        kind = session.scalar(
-            select(Interaction.type).where(
-                Interaction.id == interaction_id, Interaction.account_id == account_id
-            )
-        )
-        if kind is None:
-            raise NotFound("interaction not found")
-        channel = session.scalar(
-            select(Message.channel)
-            .join(Interaction, Interaction.message_id == Message.id)
-            .where(Interaction.id == interaction_id)
-        )
-        # Any event of the account may be resent to a native endpoint; a SenderGuide one only knows its
-        # five SMS/MMS events (its payload has no shape for the others).
-        allowed = DIALECT_CHANNELS.get(endpoint.dialect)
-        receivable = DIALECT_EVENT_TYPES.get(endpoint.dialect, ALL_TYPES)
-        if kind not in receivable or (allowed is not None and channel not in allowed):
-            raise Conflict(
-                "this webhook does not receive that event",
-                problems=[FieldProblem("interaction_id", f"a {kind} event of a {channel} message")],
-            )
-        delivery = WebhookDelivery(
-            account_id=account_id,
-            endpoint_id=endpoint.id,
-            interaction_id=interaction_id,
-            event_type=kind,
-            state="available",
-            run_at=now,
-            attempts=0,
-            created_at=now,
-        )
-        session.add(delivery)
-    elif delivery.state != "running":
-        delivery.state = "available"
-        delivery.run_at = now
-        delivery.attempts = 0
-        delivery.finished_at = None
-    session.flush()
-    return _delivery_view(delivery, endpoint.public_id)
-
-
-def recover(
-    session: Session, *, account_id: int, public_id: str, since: datetime, until: datetime | None = None
-) -> int:
-    """Queue again every failed delivery of the endpoint created in [since, until); returns how many."""
-    endpoint = _load(session, account_id=account_id, public_id=public_id)
-    for name, moment in (("since", since), ("until", until)):
-        try:
-            if moment is not None:
-                moment.astimezone(UTC)
-        except OverflowError:
-            raise InvalidInput(
-                f"{name} is out of range",
-                problems=[FieldProblem(name, "is outside the years 1 to 9999 in UTC")],
-            ) from None
-    _require_enabled(endpoint)
-    query = update(deliveries_table).where(
-        deliveries_table.c.endpoint_id == endpoint.id,
-        deliveries_table.c.state == "discarded",
-        deliveries_table.c.created_at >= since,
-    )
-    if until is not None:
-        query = query.where(deliveries_table.c.created_at < until)
-    result = session.execute(query.values(state="available", run_at=utcnow(), attempts=0, finished_at=None))
-    return int(result.rowcount)  # type: ignore[attr-defined]
-
-
-def _require_enabled(endpoint: WebhookEndpoint) -> None:
+def require_enabled(endpoint: WebhookEndpoint) -> None:
     if endpoint.status != EndpointStatus.ENABLED:
         raise Conflict(
             "the webhook is disabled; enable it first",
@@ -506,8 +307,8 @@ def _has_control_characters(text: str) -> bool:
     return any(ord(ch) < 32 or ord(ch) == 127 for ch in text)
 
 
-def _load(
-    session: Session, *, account_id: int, public_id: str, dialect: Dialect | None = None, lock: bool = False
+def load(
+    session: Session, *, account_id: int, public_id: str, dialect: str | None = None, lock: bool = False
 ) -> WebhookEndpoint:
     try:
         public_id = str(uuid.UUID(public_id))
@@ -517,7 +318,7 @@ def _load(
         WebhookEndpoint.public_id == public_id, WebhookEndpoint.account_id == account_id
     )
     if dialect is not None:
-        query = query.where(WebhookEndpoint.dialect == str(dialect))
+        query = query.where(WebhookEndpoint.dialect == dialect)
     if lock:
         query = query.with_for_update()
     endpoint = session.scalars(query).first()
@@ -550,21 +351,4 @@ def _view(row: WebhookEndpoint) -> EndpointView:
         created_at=row.created_at,
         updated_at=row.updated_at,
         secret_rotating_until=rotating,
-    )
-
-
-def _delivery_view(row: WebhookDelivery, endpoint_public_id: str) -> DeliveryView:
-    pending = row.state in ("available", "running")
-    return DeliveryView(
-        id=row.id,
-        endpoint_id=endpoint_public_id,
-        interaction_id=row.interaction_id,
-        event_type=row.event_type,
-        state=DELIVERY_STATES.get(row.state, row.state),
-        attempts=row.attempts,
-        next_attempt_at=row.run_at if pending else None,
-        last_status=row.last_status,
-        last_error=row.last_error,
-        created_at=row.created_at,
-        finished_at=row.finished_at,
     )

@@ -25,18 +25,20 @@ def test_openapi_describes_both_webhook_payloads_with_their_signature_headers(cl
 def test_the_documented_payloads_have_the_shape_herald_sends() -> None:
     from datetime import UTC, datetime
 
-    from herald.api.native.webhook_docs import InteractionData, NativeEvent, SenderGuideEvent
-    from herald.webhooks import payloads
+    from herald.api.native.webhooks import payload as native_payload
+    from herald.api.native.webhooks.docs import InteractionData, NativeEvent, SenderGuideEvent
+    from herald.api.senderguide import webhook_payload as senderguide_payload
+    from herald.webhooks import shapes
 
-    facts = payloads.EventFacts(
+    facts = shapes.EventFacts(
         interaction_id=1042, type="replies", message_id=7, contact_id=31, contact_email=None,
         contact_phone="+27792899967", occurred_at=datetime(2026, 3, 1, 16, 45, 31, tzinfo=UTC),
         recorded_at=datetime(2026, 3, 1, 16, 45, 32, tzinfo=UTC), event_id="gw-88121",
         metadata={"text": "STOP"}, channel="sms", campaign_name="Spring sale", timezone="Africa/Johannesburg",
         send_id=1001, sent_at=datetime(2026, 3, 1, 16, 30, tzinfo=UTC),
     )  # fmt: skip
-    native = payloads.native_payload(facts)
+    native = native_payload.payload("", facts)
     assert native == NativeEvent.model_json_schema()["examples"][0]
     assert set(native["data"]) == set(InteractionData.model_fields)
-    vendor = payloads.senderguide_payload("6f1c2f0e-8a55-4c8e-9a43-3f0de1b2c7aa", facts)
+    vendor = senderguide_payload.payload("6f1c2f0e-8a55-4c8e-9a43-3f0de1b2c7aa", facts)
     assert vendor == SenderGuideEvent.model_json_schema()["examples"][0]

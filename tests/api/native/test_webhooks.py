@@ -12,12 +12,12 @@ from tests.conftest import TEST_SECRET_KEY, TenantKey
 from tests.factories import create_contact, create_message, event, record
 
 from herald.api.app import create_app
-from herald.api.native.webhooks import DeliveryStateName
+from herald.api.native.webhooks.schemas import DeliveryStateName
 from herald.db.engine import Database
 from herald.settings import Settings
 from herald.webhooks import service as webhooks_service
 from herald.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
-from herald.webhooks.schemas import DELIVERY_STATES, Dialect, EndpointPolicy, EndpointSpec
+from herald.webhooks.schemas import DELIVERY_STATES, EndpointPolicy, EndpointSpec
 from herald.webhooks.secrets import SecretBox
 
 URL = "https://hooks.example.com/herald"
@@ -210,7 +210,7 @@ def test_list_pages_through_every_webhook_of_both_dialects(
         legacy = webhooks_service.create_endpoint(
             session,
             account_id=tenant.account_id,
-            spec=EndpointSpec(dialect=Dialect.SENDERGUIDE, url=URL, event_types=["deliveries"]),
+            spec=EndpointSpec(dialect="senderguide", url=URL, event_types=["deliveries"]),
             box=SecretBox([TEST_SECRET_KEY]),
             policy=EndpointPolicy(allow_private=True),
         )

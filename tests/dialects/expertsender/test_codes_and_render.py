@@ -9,17 +9,16 @@ from lxml import etree
 
 from herald import errors
 from herald.api.expertsender import codes, parse, render
+from herald.api.expertsender.views import SmsMessageDetail, SmsMessageSummary
 from herald.errors import InvalidInput
 from herald.messages.schemas import (
-    Channel,
     GoogleAnalyticsTag,
     MessageStatus,
     MessageType,
     NamedTarget,
-    SmsMessageDetail,
-    SmsMessageSummary,
     ThrottlingMethod,
 )
+from herald.types import Channel
 
 
 def test_mapping_tables_are_total_and_invertible() -> None:
@@ -123,10 +122,10 @@ def test_detail_renders_every_element_in_one_order() -> None:
             throttling_method=ThrottlingMethod.MANUAL,
             throttling_hours=2,
             google_analytics_tags=(GoogleAnalyticsTag(name="utm_source", value="x"),),
-            lists=(NamedTarget(1, "l"),),
-            segments=(NamedTarget(2, "s"),),
-            excluded_lists=(NamedTarget(3, "el"),),
-            excluded_segments=(NamedTarget(4, "es"),),
+            lists=(NamedTarget(id=1, name="l"),),
+            segments=(NamedTarget(id=2, name="s"),),
+            excluded_lists=(NamedTarget(id=3, name="el"),),
+            excluded_segments=(NamedTarget(id=4, name="es"),),
         ),
         timezone="UTC",
     )

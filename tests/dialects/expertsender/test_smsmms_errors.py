@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from fastapi.testclient import TestClient
 
-from herald.messages import service as messages_service
+from herald.api.expertsender import views
 from tests.conftest import TenantKey
 from tests.dialects.expertsender.conftest import LIST_PATH, Example893, assert_error, es_get, listed_ids, sms
 
@@ -133,8 +133,8 @@ def test_an_unexpected_error_is_500_in_xml_without_details(
     def explode(*args: object, **kwargs: object) -> None:
         raise RuntimeError("secret internal detail")
 
-    monkeypatch.setattr(messages_service, "sms_message_summaries", explode)
-    monkeypatch.setattr(messages_service, "sms_message_detail", explode)
+    monkeypatch.setattr(views, "message_summaries", explode)
+    monkeypatch.setattr(views, "message_detail", explode)
     for path in (LIST_PATH, f"{LIST_PATH}/1"):
         response = es_get(client, path, tenant.key)
         message = assert_error(response, 500, "Internal server error")

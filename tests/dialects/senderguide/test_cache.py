@@ -7,9 +7,9 @@ import time
 from fastapi.testclient import TestClient
 
 from herald.api.app import create_app
+from herald.api.native.interaction_rows import validate_row
 from herald.db.engine import Database
 from herald.interactions import service as interactions_service
-from herald.interactions.validation import validate_row
 from herald.settings import Settings
 from tests.conftest import TenantKey
 from tests.dialects.senderguide.conftest import report

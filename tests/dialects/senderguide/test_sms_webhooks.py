@@ -19,13 +19,13 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 
 from herald.api.app import create_app
-from herald.api.senderguide.webhooks import EVENT_TYPES, WIRE_EVENT_TYPES
+from herald.api.senderguide.codes import EVENT_TYPES, WIRE_EVENT_TYPES
 from herald.db.engine import Database
 from herald.interactions.types import ALL_TYPES
 from herald.settings import Settings
 from herald.webhooks import service as webhooks_service
 from herald.webhooks.models import WebhookEndpoint
-from herald.webhooks.schemas import Dialect, EndpointPolicy, EndpointSpec
+from herald.webhooks.schemas import EndpointPolicy, EndpointSpec
 from herald.webhooks.secrets import SecretBox
 from tests.conftest import TEST_SECRET_KEY, Backend, TenantKey, make_tenant
 from tests.dialects.senderguide.conftest import basic
@@ -834,9 +834,7 @@ def test_random_bodies_never_fail_with_500(
 
 def native_endpoint(database: Database, tenant: TenantKey) -> str:
     """An endpoint the native API would have made for ``tenant``; its id means nothing to this dialect."""
-    spec = EndpointSpec(
-        dialect=Dialect.NATIVE, url="https://hooks.example.com/native", event_types=["replies"]
-    )
+    spec = EndpointSpec(dialect="native", url="https://hooks.example.com/native", event_types=["replies"])
     with database.write() as session:
         created = webhooks_service.create_endpoint(
             session,

@@ -20,9 +20,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from herald.accounts.service import Principal
 from herald.api.context import AppContext
-from herald.api.expertsender import codes, parse, render
+from herald.api.expertsender import codes, parse, render, views
 from herald.errors import HeraldError, NotFound, Unauthenticated
-from herald.messages import service as messages_service
 
 log = structlog.get_logger()
 
@@ -102,19 +101,15 @@ class ExpertSenderApp:
     def _messages(self, params: dict[str, str], principal: Principal) -> bytes:
         query = parse.list_query(params, timezone=principal.timezone)
         with self.context.database.read() as session:
-            views = messages_service.sms_message_summaries(
-                session, account_id=principal.account_id, query=query
-            )
-        return render.message_list(views, timezone=principal.timezone)
+            summaries = views.message_summaries(session, account_id=principal.account_id, query=query)
+        return render.message_list(summaries, timezone=principal.timezone)
 
     def _message(self, segment: str, principal: Principal) -> bytes:
         message_id = parse.message_id(segment)
         if message_id is None:
             raise NotFound(f"SMS/MMS message {segment} not found")
         with self.context.database.read() as session:
-            view = messages_service.sms_message_detail(
-                session, account_id=principal.account_id, message_id=message_id
-            )
+            view = views.message_detail(session, account_id=principal.account_id, message_id=message_id)
         return render.message_detail(view, timezone=principal.timezone)
 
 

@@ -13,8 +13,9 @@ from datetime import date
 from urllib.parse import unquote_to_bytes
 
 from herald.api.expertsender import codes
+from herald.api.expertsender.views import SmsMessageQuery
 from herald.errors import InvalidInput
-from herald.messages.schemas import MAX_ID, SmsMessageQuery
+from herald.types import MAX_ID
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
 _INTEGER = re.compile(r"[+-]?\d+", re.ASCII)

@@ -20,15 +20,10 @@ from datetime import datetime
 from lxml import etree
 
 from herald.api.expertsender import codes
-from herald.messages.schemas import (
-    Channel,
-    MessageType,
-    NamedTarget,
-    SmsMessageDetail,
-    SmsMessageSummary,
-    ThrottlingMethod,
-)
+from herald.api.expertsender.views import SmsMessageDetail, SmsMessageSummary
+from herald.messages.schemas import MessageType, NamedTarget, ThrottlingMethod
 from herald.timezones import zone
+from herald.types import Channel
 
 CONTENT_TYPE = "text/xml; charset=utf-8"
 NAMESPACES = {

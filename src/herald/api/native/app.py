@@ -7,7 +7,8 @@ from starlette.responses import Response
 
 from herald import __version__
 from herald.api.context import AppContext
-from herald.api.native import problems, routers, webhook_docs
+from herald.api.native import problems, routers
+from herald.api.native.webhooks import docs as webhook_docs
 
 DESCRIPTION = """
 Herald's own API. Authenticate with `Authorization: Bearer KEY` (or `X-API-Key: KEY`).

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 import orjson
 from fastapi import APIRouter, Query, Request
@@ -12,59 +12,17 @@ from starlette.responses import Response
 from herald.api.native.deps import Context, CurrentAccount
 from herald.api.native.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, page_of
 from herald.api.native.problems import PROBLEM_JSON, problem
-from herald.contacts import importing
+from herald.api.native.routing import contact_key, contact_view, problem_responses
 from herald.contacts import service as contacts_service
-from herald.contacts.errors import ImportRejected
-from herald.contacts.schemas import ContactCreate, ContactFilter, ContactPatch, ContactView, ImportResult
+from herald.contacts.imports import parsing as importing
+from herald.contacts.imports import service as imports_service
+from herald.contacts.imports.errors import ImportRejected
+from herald.contacts.imports.schemas import ImportResult
+from herald.contacts.schemas import ContactCreate, ContactFilter, ContactPatch, ContactView
 
 router = APIRouter(tags=["contacts"])
 
 MAX_IMPORT_BYTES = 200 * 1024 * 1024
-PROBLEM_SCHEMA: dict[str, Any] = {
-    "type": "object",
-    "description": "RFC 9457 problem details.",
-    "properties": {
-        "type": {"type": "string"},
-        "title": {"type": "string"},
-        "status": {"type": "integer"},
-        "detail": {"type": "string"},
-        "code": {"type": "string"},
-        "errors": {
-            "type": "array",
-            "items": {
-                "type": "object",
-                "properties": {"field": {"type": "string"}, "reason": {"type": "string"}},
-            },
-        },
-    },
-}
-
-
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI entries for the problem+json answers an endpoint may give (shared by the contacts routers)."""
-    descriptions = {
-        400: "Invalid input (a problem naming the field)",
-        404: "Not found, or another account's",
-        409: "Conflict with an existing row",
-        413: "Body too large",
-        415: "Unsupported Content-Type",
-        422: "The request does not match the schema",
-    }
-    return {
-        status: {
-            "description": descriptions[status],
-            "content": {PROBLEM_JSON: {"schema": PROBLEM_SCHEMA}},
-        }
-        for status in statuses
-    }
-
-
-def contact_view(view: ContactView) -> ContactView:
-    return view
-
-
-def contact_key(view: ContactView) -> int:
-    return view.id
 
 
 @router.post(
@@ -201,7 +159,7 @@ async def import_contacts(
     def store() -> ImportResult:
         transaction = context.database.read() if dry_run else context.database.write()
         with transaction as session:
-            return contacts_service.import_contacts(
+            return imports_service.import_contacts(
                 session, account_id=account.account_id, rows=parsed.rows, dry_run=dry_run
             )
 

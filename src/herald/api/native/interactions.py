@@ -13,6 +13,7 @@ from starlette.responses import Response
 
 from herald.accounts.service import Principal
 from herald.api.native.deps import Context, CurrentAccount
+from herald.api.native.interaction_rows import parse_occurred_at, validate_row
 from herald.api.native.pagination import Cursor, Limit, decode_cursor, encode_cursor
 from herald.api.native.problems import problem
 from herald.db.engine import Database
@@ -20,7 +21,6 @@ from herald.errors import FieldProblem, InvalidInput
 from herald.interactions import service as interactions_service
 from herald.interactions.schemas import MAX_BATCH, IngestResult, InteractionFilter, InteractionView, Rejection
 from herald.interactions.types import InteractionType
-from herald.interactions.validation import parse_occurred_at, validate_row
 
 router = APIRouter(tags=["interactions"])
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from herald.api.native.contacts import contact_key, contact_view, problem_responses
 from herald.api.native.deps import Context, CurrentAccount
 from herald.api.native.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, page_of
-from herald.contacts import service as contacts_service
-from herald.contacts.schemas import ContactView, ListCreate, ListPatch, ListView, MembersAdd, MembersAdded
+from herald.api.native.routing import contact_key, contact_view, problem_responses
+from herald.contacts.lists import service as lists_service
+from herald.contacts.lists.schemas import ListCreate, ListPatch, ListView, MembersAdd, MembersAdded
+from herald.contacts.schemas import ContactView
 
 router = APIRouter(tags=["lists"])
 
@@ -26,7 +27,7 @@ def _list_view(view: ListView) -> ListView:
 def create_list(command: ListCreate, context: Context, account: CurrentAccount) -> ListView:
     """List names are unique within the account (409 otherwise)."""
     with context.database.write() as session:
-        return contacts_service.create_list(session, account_id=account.account_id, name=command.name)
+        return lists_service.create_list(session, account_id=account.account_id, name=command.name)
 
 
 @router.get("/lists", summary="List lists")
@@ -36,22 +37,20 @@ def list_lists(
     """Lists in id order, a page at a time, each with its `member_count`."""
     after = decode_cursor(cursor)
     with context.database.read() as session:
-        rows = contacts_service.list_lists(
-            session, account_id=account.account_id, after=after, fetch=limit + 1
-        )
+        rows = lists_service.list_lists(session, account_id=account.account_id, after=after, fetch=limit + 1)
     return page_of(rows, limit=limit, key=_list_key, view=_list_view)
 
 
 @router.get("/lists/{list_id}", summary="Get a list", responses=problem_responses(404))
 def get_list(list_id: int, context: Context, account: CurrentAccount) -> ListView:
     with context.database.read() as session:
-        return contacts_service.get_list(session, account_id=account.account_id, list_id=list_id)
+        return lists_service.get_list(session, account_id=account.account_id, list_id=list_id)
 
 
 @router.patch("/lists/{list_id}", summary="Rename a list", responses=problem_responses(404, 409))
 def rename_list(list_id: int, command: ListPatch, context: Context, account: CurrentAccount) -> ListView:
     with context.database.write() as session:
-        return contacts_service.rename_list(
+        return lists_service.rename_list(
             session, account_id=account.account_id, list_id=list_id, name=command.name
         )
 
@@ -63,7 +62,7 @@ def delete_list(list_id: int, context: Context, account: CurrentAccount) -> Resp
     """Deletes the list and its memberships, never the contacts. A list that a segment's condition names
     cannot be deleted (409) until the segment is changed or deleted."""
     with context.database.write() as session:
-        contacts_service.delete_list(session, account_id=account.account_id, list_id=list_id)
+        lists_service.delete_list(session, account_id=account.account_id, list_id=list_id)
     return Response(status_code=204)
 
 
@@ -72,7 +71,7 @@ def add_members(list_id: int, command: MembersAdd, context: Context, account: Cu
     """Adds up to 10,000 contacts to the list; contacts that are members already are counted, not changed.
     Every id must be a contact of the account: otherwise a 400 names the unknown ids and nothing is added."""
     with context.database.write() as session:
-        return contacts_service.add_members(
+        return lists_service.add_members(
             session, account_id=account.account_id, list_id=list_id, contact_ids=command.contact_ids
         )
 
@@ -88,7 +87,7 @@ def list_members(
     """The member contacts in contact id order, a page at a time."""
     after = decode_cursor(cursor)
     with context.database.read() as session:
-        rows = contacts_service.list_members(
+        rows = lists_service.list_members(
             session, account_id=account.account_id, list_id=list_id, after=after, fetch=limit + 1
         )
     return page_of(rows, limit=limit, key=contact_key, view=contact_view)
@@ -103,7 +102,7 @@ def list_members(
 def remove_member(list_id: int, contact_id: int, context: Context, account: CurrentAccount) -> Response:
     """Takes the contact off the list (the contact stays); 404 when it is not a member."""
     with context.database.write() as session:
-        contacts_service.remove_member(
+        lists_service.remove_member(
             session, account_id=account.account_id, list_id=list_id, contact_id=contact_id
         )
     return Response(status_code=204)

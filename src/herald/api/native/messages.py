@@ -11,7 +11,6 @@ from herald.api.native.deps import Context, CurrentAccount
 from herald.api.native.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, page_of
 from herald.messages import service as messages_service
 from herald.messages.schemas import (
-    Channel,
     MessageCreate,
     MessageFilter,
     MessageStatus,
@@ -19,6 +18,7 @@ from herald.messages.schemas import (
     MessageUpdate,
     MessageView,
 )
+from herald.types import Channel
 
 router = APIRouter(tags=["messages"])
 

@@ -10,7 +10,7 @@ from herald.api.native import lists as lists_api
 from herald.api.native import messages as messages_api
 from herald.api.native import segments as segments_api
 from herald.api.native import suppressions as suppressions_api
-from herald.api.native import webhooks as webhooks_api
+from herald.api.native.webhooks import routes as webhooks_api
 
 ALL: list[APIRouter] = []
 ALL.append(interactions.router)

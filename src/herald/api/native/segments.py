@@ -5,11 +5,12 @@ from __future__ import annotations
 from fastapi import APIRouter
 from starlette.responses import Response
 
-from herald.api.native.contacts import contact_key, contact_view, problem_responses
 from herald.api.native.deps import Context, CurrentAccount
 from herald.api.native.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, page_of
-from herald.contacts import service as contacts_service
-from herald.contacts.schemas import ContactView, SegmentCreate, SegmentPatch, SegmentView
+from herald.api.native.routing import contact_key, contact_view, problem_responses
+from herald.contacts.schemas import ContactView
+from herald.contacts.segments import service as segments_service
+from herald.contacts.segments.schemas import SegmentCreate, SegmentPatch, SegmentView
 
 router = APIRouter(tags=["segments"])
 
@@ -45,7 +46,7 @@ def _segment_view(view: SegmentView) -> SegmentView:
 )
 def create_segment(command: SegmentCreate, context: Context, account: CurrentAccount) -> SegmentView:
     with context.database.write() as session:
-        return contacts_service.create_segment(session, account_id=account.account_id, command=command)
+        return segments_service.create_segment(session, account_id=account.account_id, command=command)
 
 
 @router.get("/segments", summary="List segments")
@@ -54,7 +55,7 @@ def list_segments(
 ) -> Page[SegmentView]:
     after = decode_cursor(cursor)
     with context.database.read() as session:
-        rows = contacts_service.list_segments(
+        rows = segments_service.list_segments(
             session, account_id=account.account_id, after=after, fetch=limit + 1
         )
     return page_of(rows, limit=limit, key=_segment_key, view=_segment_view)
@@ -63,7 +64,7 @@ def list_segments(
 @router.get("/segments/{segment_id}", summary="Get a segment", responses=problem_responses(404))
 def get_segment(segment_id: int, context: Context, account: CurrentAccount) -> SegmentView:
     with context.database.read() as session:
-        return contacts_service.get_segment(session, account_id=account.account_id, segment_id=segment_id)
+        return segments_service.get_segment(session, account_id=account.account_id, segment_id=segment_id)
 
 
 @router.patch(
@@ -74,7 +75,7 @@ def update_segment(
 ) -> SegmentView:
     """Given fields replace the stored ones; `conditions`, when given, replaces all conditions."""
     with context.database.write() as session:
-        return contacts_service.update_segment(
+        return segments_service.update_segment(
             session, account_id=account.account_id, segment_id=segment_id, patch=patch
         )
 
@@ -84,7 +85,7 @@ def update_segment(
 )
 def delete_segment(segment_id: int, context: Context, account: CurrentAccount) -> Response:
     with context.database.write() as session:
-        contacts_service.delete_segment(session, account_id=account.account_id, segment_id=segment_id)
+        segments_service.delete_segment(session, account_id=account.account_id, segment_id=segment_id)
     return Response(status_code=204)
 
 
@@ -101,7 +102,7 @@ def segment_contacts(
     """The contacts matching the segment now, in id order, a page at a time."""
     after = decode_cursor(cursor)
     with context.database.read() as session:
-        rows = contacts_service.segment_contacts(
+        rows = segments_service.segment_contacts(
             session, account_id=account.account_id, segment_id=segment_id, after=after, fetch=limit + 1
         )
     return page_of(rows, limit=limit, key=contact_key, view=contact_view)

@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from starlette.responses import Response
 
-from herald.api.native.contacts import problem_responses
 from herald.api.native.deps import Context, CurrentAccount
 from herald.api.native.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, page_of
-from herald.contacts import service as contacts_service
-from herald.contacts.schemas import Channel, SuppressionCreate, SuppressionView
+from herald.api.native.routing import problem_responses
+from herald.contacts.suppressions import service as suppressions_service
+from herald.contacts.suppressions.schemas import SuppressibleChannel, SuppressionCreate, SuppressionView
 
 router = APIRouter(tags=["suppressions"])
 
@@ -30,7 +30,7 @@ def add_suppression(command: SuppressionCreate, context: Context, account: Curre
     address was suppressed already it keeps its id and `created_at` and takes the `reason` sent.
     `address` is an email for `email` (stored lower-cased) and an E.164 number for `sms`."""
     with context.database.write() as session:
-        view, _created = contacts_service.add_suppression(
+        view, _created = suppressions_service.add_suppression(
             session, account_id=account.account_id, command=command
         )
     return view
@@ -40,14 +40,14 @@ def add_suppression(command: SuppressionCreate, context: Context, account: Curre
 def list_suppressions(
     context: Context,
     account: CurrentAccount,
-    channel: Annotated[Channel | None, Query(description="Only this channel.")] = None,
+    channel: Annotated[SuppressibleChannel | None, Query(description="Only this channel.")] = None,
     address: Annotated[str | None, Query(description="Only this address (emails in any case).")] = None,
     limit: Limit = DEFAULT_LIMIT,
     cursor: Cursor = None,
 ) -> Page[SuppressionView]:
     after = decode_cursor(cursor)
     with context.database.read() as session:
-        rows = contacts_service.list_suppressions(
+        rows = suppressions_service.list_suppressions(
             session,
             account_id=account.account_id,
             after=after,
@@ -66,7 +66,7 @@ def list_suppressions(
 )
 def delete_suppression(suppression_id: int, context: Context, account: CurrentAccount) -> Response:
     with context.database.write() as session:
-        contacts_service.delete_suppression(
+        suppressions_service.delete_suppression(
             session, account_id=account.account_id, suppression_id=suppression_id
         )
     return Response(status_code=204)

@@ -7,6 +7,7 @@ except that all missing keys are named together.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -19,6 +20,28 @@ REQUIRED_KEYS = ("interactionType", "fromDate", "toDate", "order")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _INTEGER = re.compile(r"^\s*[+-]?\d+\s*$")
 MAX_PAGE = 10**12
+
+
+@dataclass(frozen=True)
+class ReportRequest:
+    """A report request as the vendor's client sends it: a numbered page of one type between two days."""
+
+    interaction_type: InteractionType
+    from_date: date
+    to_date: date
+    page: int
+    descending: bool
+
+    def slice(self, page_size: int) -> ReportQuery:
+        """The ledger's slice this page is: ``page_size`` rows after the earlier pages'."""
+        return ReportQuery(
+            interaction_type=self.interaction_type,
+            from_date=self.from_date,
+            to_date=self.to_date,
+            skip=(self.page - 1) * page_size,
+            count=page_size,
+            descending=self.descending,
+        )
 
 
 class ReportRequestError(ValueError):
@@ -58,7 +81,7 @@ def _day(name: str, value: Any) -> date:
     raise ReportRequestError(f"{name} is not a valid date (yyyy-mm-dd)")
 
 
-def report_query(body: bytes) -> ReportQuery:
+def report_query(body: bytes) -> ReportRequest:
     """Parse and check a report request body; raises ReportRequestError with the vendor-style text."""
     try:
         data = orjson.loads(body)
@@ -80,7 +103,7 @@ def report_query(body: bytes) -> ReportQuery:
         raise ReportRequestError(f"interactionType is not valid; valid values: {', '.join(ALL_TYPES)}")
     if from_date > to_date:
         raise ReportRequestError("fromDate is after toDate")
-    return ReportQuery(
+    return ReportRequest(
         interaction_type=InteractionType(kind.strip().lower()),
         from_date=from_date,
         to_date=to_date,

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import orjson
 
-from herald.interactions.schemas import ReportPage
+from herald.interactions.schemas import ReportSlice
 from herald.timezones import zone
 
 JSON = "application/json"
@@ -20,9 +20,10 @@ def local_time(epoch_s: int, timezone: str) -> str:
     return datetime.fromtimestamp(epoch_s, zone(timezone)).strftime("%Y-%m-%d %H:%M:%S")
 
 
-def report_page(page: ReportPage, *, message_id: int) -> bytes:
-    tz = page.timezone
-    kind = page.interaction_type
+def report_page(rows: ReportSlice, *, message_id: int, page: int, page_size: int) -> bytes:
+    """Page ``page`` of the report: its rows and the totals of the whole range."""
+    tz = rows.timezone
+    kind = rows.interaction_type
     data = [
         {
             "contact_id": row.contact_id,
@@ -31,16 +32,16 @@ def report_page(page: ReportPage, *, message_id: int) -> bytes:
             "interaction_type": kind,
             "interaction_date": local_time(row.occurred_s, tz),
             "message_id": message_id,
-            "page_number": page.page,
+            "page_number": page,
         }
-        for row in page.rows
+        for row in rows.rows
     ]
     return orjson.dumps(
         {
             "result": "success",
-            "page_size": page.page_size,
-            "total_pages": page.total_pages,
-            "total_rows": page.total_rows,
+            "page_size": page_size,
+            "total_pages": -(-rows.total_rows // page_size),
+            "total_rows": rows.total_rows,
             "data": data,
         }
     )

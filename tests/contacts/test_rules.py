@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from email_validator import EmailNotValidError, validate_email
 
-from herald.contacts.schemas import (
+from herald.contacts.rules import (
     MAX_ATTRIBUTES,
     check_attribute_key,
     check_attribute_value,

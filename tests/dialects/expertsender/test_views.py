@@ -1,4 +1,5 @@
-"""The messages service and repository below the HTTP layer: day windows and the ledger's first sends."""
+"""The ExpertSender views below the HTTP layer: day windows, the ledger's first sends, and the summaries
+and details composed from them."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ from datetime import UTC, date, datetime
 
 from fastapi.testclient import TestClient
 
+from herald import timezones
+from herald.api.expertsender import views
+from herald.api.expertsender.views import SmsMessageQuery
 from herald.db.engine import Database
 from herald.errors import NotFound
-from herald.messages import repository
-from herald.messages import service as messages_service
-from herald.messages.schemas import SmsMessageQuery
+from herald.interactions import repository
+from herald.messages import repository as messages_repository
 from tests.conftest import TenantKey
 from tests.messages.factories import create_contact, create_message
 
@@ -20,21 +23,21 @@ def _s(text: str) -> int:
 
 
 def test_day_window_covers_whole_days_in_the_zone() -> None:
-    assert messages_service.day_window(date(2016, 5, 20), date(2016, 5, 22), "UTC") == (
+    assert timezones.day_window(date(2016, 5, 20), date(2016, 5, 22), "UTC") == (
         _s("2016-05-20T00:00:00+00:00"),
         _s("2016-05-23T00:00:00+00:00"),
     )
-    assert messages_service.day_window(date(2016, 5, 20), None, "Europe/Warsaw") == (
+    assert timezones.day_window(date(2016, 5, 20), None, "Europe/Warsaw") == (
         _s("2016-05-20T00:00:00+02:00"),
         None,
     )
     # The day clocks go forward is 23 hours long.
-    start, end = messages_service.day_window(date(2016, 3, 27), date(2016, 3, 27), "Europe/Warsaw")
+    start, end = timezones.day_window(date(2016, 3, 27), date(2016, 3, 27), "Europe/Warsaw")
     assert start is not None
     assert end is not None
     assert end - start == 23 * 3600
-    assert messages_service.day_window(None, date.max, "UTC") == (None, None)
-    assert messages_service.day_window(date.min, None, "Pacific/Kiritimati")[0] is not None
+    assert timezones.day_window(None, date.max, "UTC") == (None, None)
+    assert timezones.day_window(date.min, None, "Pacific/Kiritimati")[0] is not None
 
 
 def _send(
@@ -88,13 +91,16 @@ def test_first_send_seconds_is_the_earliest_send_in_a_half_open_range(
 
 
 def test_summaries_span_many_chunks_of_ids(client: TestClient, database: Database, tenant: TenantKey) -> None:
-    ids = [create_message(client, tenant, tags=[f"t{n % 3}"])["id"] for n in range(repository.CHUNK + 20)]
+    ids = [
+        create_message(client, tenant, tags=[f"t{n % 3}"])["id"]
+        for n in range(messages_repository.CHUNK + 20)
+    ]
     with database.read() as session:
-        views = messages_service.sms_message_summaries(
+        summaries = views.message_summaries(
             session, account_id=tenant.account_id, query=SmsMessageQuery(tag="t1")
         )
-        assert [v.id for v in views] == ids[1::3]
-        assert all(v.tags == ("t1",) and v.sent_at is None for v in views)
+        assert [v.id for v in summaries] == ids[1::3]
+        assert all(v.tags == ("t1",) and v.sent_at is None for v in summaries)
 
 
 def test_detail_of_another_account_or_an_email_message_is_not_found(
@@ -105,13 +111,11 @@ def test_detail_of_another_account_or_an_email_message_is_not_found(
     with database.read() as session:
         for account_id, message_id in ((tenant.account_id, email), (tenant.account_id, theirs)):
             try:
-                messages_service.sms_message_detail(session, account_id=account_id, message_id=message_id)
+                views.message_detail(session, account_id=account_id, message_id=message_id)
             except NotFound:
                 continue
             raise AssertionError(f"message {message_id} was found for account {account_id}")
-        detail = messages_service.sms_message_detail(
-            session, account_id=other_tenant.account_id, message_id=theirs
-        )
+        detail = views.message_detail(session, account_id=other_tenant.account_id, message_id=theirs)
         assert detail.id == theirs
         assert detail.sent_at is None
 
@@ -121,7 +125,5 @@ def test_sent_at_is_utc(client: TestClient, database: Database, tenant: TenantKe
     message = create_message(client, tenant)["id"]
     _send(client, tenant, message, contact, "sends", "2016-05-21T16:09:15+02:00", 9)
     with database.read() as session:
-        detail = messages_service.sms_message_detail(
-            session, account_id=tenant.account_id, message_id=message
-        )
+        detail = views.message_detail(session, account_id=tenant.account_id, message_id=message)
     assert detail.sent_at == datetime(2016, 5, 21, 14, 9, 15, tzinfo=UTC)

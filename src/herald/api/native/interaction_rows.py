@@ -1,4 +1,5 @@
-"""Per-row validation of events produced elsewhere: a bad row is rejected alone, with its reason."""
+"""The rows of `POST /v1/interactions`, checked one by one: a bad row is rejected alone, with its reason,
+and the rest of the batch is recorded."""
 
 from __future__ import annotations
 

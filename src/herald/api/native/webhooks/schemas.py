@@ -1,7 +1,9 @@
-"""``/v1/webhooks``: the account's webhook endpoints, their deliveries and attempt log, resend and recover.
+"""The wire models of ``/v1/webhooks``, with their OpenAPI examples.
 
-The wire models live here (the domain speaks dataclasses): a view never carries the basic-auth password
-nor the signing secret; the secret appears only in the answers of create and rotate-secret.
+The wire differs from the domain's schemas here (basic auth is one ``auth`` object, the password is
+masked, ids are UUID strings), so the API has its own models and converts: a view never carries the
+basic-auth password nor the signing secret; the secret appears only in the answers of create and
+rotate-secret.
 """
 
 from __future__ import annotations
@@ -10,16 +12,16 @@ import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Body, Depends, Query, Response
+from fastapi import Depends
 from fastapi import Path as PathParam
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, Field, WithJsonSchema
 
-from herald.api.native.contacts import problem_responses
-from herald.api.native.deps import Context, CurrentAccount
-from herald.api.native.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, page_of
+from herald.api.native.deps import CurrentAccount
+from herald.api.native.routing import problem_responses
+from herald.api.native.webhooks.payload import DIALECT
 from herald.errors import FieldProblem, InvalidInput, NotFound
 from herald.interactions.types import ALL_TYPES
 from herald.webhooks import service as webhooks_service
@@ -27,14 +29,11 @@ from herald.webhooks.schemas import (
     DELIVERY_STATES,
     AttemptView,
     DeliveryView,
-    Dialect,
     EndpointPatch,
     EndpointSpec,
     EndpointStatus,
     EndpointView,
 )
-
-router = APIRouter(tags=["webhooks"])
 
 MASKED_PASSWORD = "********"  # noqa: S105 (what a view shows instead of the password)
 DEFAULT_GRACE_SECONDS = 86_400
@@ -91,6 +90,9 @@ Description = Annotated[str, Field(max_length=1000), AfterValidator(_no_controls
 Username = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_no_controls)]
 Password = Annotated[str, Field(min_length=1, max_length=1000), AfterValidator(_no_controls)]
 InteractionId = Annotated[int, Field(ge=1, le=MAX_INTERACTION_ID)]
+# The APIs that create endpoints (the payload shapes registered at the composition root; a test keeps the
+# two equal).
+WebhookDialect = Literal["native", "senderguide"]
 # The states a delivery shows (the service's DELIVERY_STATES values; a test keeps the two equal).
 DeliveryStateName = Literal["pending", "sending", "delivered", "failed"]
 DeliveryState = Annotated[
@@ -117,7 +119,7 @@ _CREATE_EXAMPLE: dict[str, Any] = {
     "auth": {"username": "herald", "password": "s3cret"},
     "status": "enabled",
 }
-_VIEW_EXAMPLE: dict[str, Any] = {
+VIEW_EXAMPLE: dict[str, Any] = {
     "id": _ID,
     "dialect": "native",
     "url": "https://hooks.example.com/herald",
@@ -132,20 +134,20 @@ _VIEW_EXAMPLE: dict[str, Any] = {
     "created_at": "2026-11-26T16:33:19.923722Z",
     "updated_at": "2026-11-26T16:33:19.923722Z",
 }
-_CREATED_EXAMPLE: dict[str, Any] = {**_VIEW_EXAMPLE, "secret": _SECRET}
-_ROTATED_EXAMPLE: dict[str, Any] = {
-    **_VIEW_EXAMPLE,
+CREATED_EXAMPLE: dict[str, Any] = {**VIEW_EXAMPLE, "secret": _SECRET}
+ROTATED_EXAMPLE: dict[str, Any] = {
+    **VIEW_EXAMPLE,
     "secret": "whsec_3q2+7w8PmDdYHnTq0nVqA4Jk1sE5dM9lXo6bTzQ+Wc4=",
     "secret_rotating_until": "2026-11-27T16:40:02.113500Z",
     "updated_at": "2026-11-26T16:40:02.113500Z",
 }
-_DISABLED_EXAMPLE: dict[str, Any] = {
-    **_VIEW_EXAMPLE,
+DISABLED_EXAMPLE: dict[str, Any] = {
+    **VIEW_EXAMPLE,
     "status": "disabled",
     "disabled_reason": "disabled through the API",
     "updated_at": "2026-11-26T17:02:41.500112Z",
 }
-_DELIVERY_EXAMPLE: dict[str, Any] = {
+DELIVERY_EXAMPLE: dict[str, Any] = {
     "id": 812,
     "endpoint_id": _ID,
     "interaction_id": 40417,
@@ -158,7 +160,7 @@ _DELIVERY_EXAMPLE: dict[str, Any] = {
     "created_at": "2026-11-26T17:05:00.000000Z",
     "finished_at": None,
 }
-_ATTEMPT_EXAMPLE: dict[str, Any] = {
+ATTEMPT_EXAMPLE: dict[str, Any] = {
     "id": 97,
     "delivery_id": 812,
     "endpoint_id": _ID,
@@ -173,9 +175,7 @@ _ATTEMPT_EXAMPLE: dict[str, Any] = {
 }
 
 
-def _responses(
-    status: int, description: str, example: Any, *problems: int
-) -> dict[int | str, dict[str, Any]]:
+def responses(status: int, description: str, example: Any, *problems: int) -> dict[int | str, dict[str, Any]]:
     """OpenAPI entries: the success answer with its example, and the problems the route may answer."""
     answer = {"description": description, "content": {"application/json": {"example": example}}}
     return {status: answer} | problem_responses(*problems)
@@ -207,7 +207,7 @@ class WebhookCreate(BaseModel):
 
     def spec(self) -> EndpointSpec:
         return EndpointSpec(
-            dialect=Dialect.NATIVE,
+            dialect=DIALECT,
             url=self.url,
             event_types=list(self.event_types),
             verb=self.verb,
@@ -309,10 +309,12 @@ class BasicAuthOut(BaseModel):
 class WebhookOut(BaseModel):
     """An endpoint as the API shows it: never its password nor its signing secret."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [_VIEW_EXAMPLE]})
+    model_config = ConfigDict(json_schema_extra={"examples": [VIEW_EXAMPLE]})
 
     id: str = Field(description="The endpoint's UUID.")
-    dialect: Dialect = Field(description="The API that created it (`senderguide` ones see only SMS/MMS).")
+    dialect: WebhookDialect = Field(
+        description="The API that created it (`senderguide` ones see only SMS/MMS)."
+    )
     url: str
     verb: Verb
     event_types: list[EventType]
@@ -331,7 +333,7 @@ class WebhookOut(BaseModel):
 class WebhookWithSecret(WebhookOut):
     """An endpoint with its signing secret: the only answers that ever show it."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [_CREATED_EXAMPLE]})
+    model_config = ConfigDict(json_schema_extra={"examples": [CREATED_EXAMPLE]})
 
     secret: str = Field(description="`whsec_` and 32 random bytes in base64. Shown this once: keep it.")
 
@@ -339,7 +341,7 @@ class WebhookWithSecret(WebhookOut):
 class DeliveryOut(BaseModel):
     """One event queued for one endpoint."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [_DELIVERY_EXAMPLE]})
+    model_config = ConfigDict(json_schema_extra={"examples": [DELIVERY_EXAMPLE]})
 
     id: int
     endpoint_id: str
@@ -357,7 +359,7 @@ class DeliveryOut(BaseModel):
 class AttemptOut(BaseModel):
     """One HTTP attempt of a delivery."""
 
-    model_config = ConfigDict(json_schema_extra={"examples": [_ATTEMPT_EXAMPLE]})
+    model_config = ConfigDict(json_schema_extra={"examples": [ATTEMPT_EXAMPLE]})
 
     id: int
     delivery_id: int
@@ -381,11 +383,11 @@ class Requeued(BaseModel):
     requeued: int = Field(description="How many failed deliveries were queued again.")
 
 
-def _out(view: EndpointView) -> WebhookOut:
-    return WebhookOut(**_fields(view))
+def webhook_out(view: EndpointView) -> WebhookOut:
+    return WebhookOut(**webhook_fields(view))
 
 
-def _fields(view: EndpointView) -> dict[str, Any]:
+def webhook_fields(view: EndpointView) -> dict[str, Any]:
     auth = None
     if view.auth_username is not None:
         auth = BasicAuthOut(
@@ -408,16 +410,16 @@ def _fields(view: EndpointView) -> dict[str, Any]:
     }
 
 
-def _delivery(view: DeliveryView) -> DeliveryOut:
+def delivery_out(view: DeliveryView) -> DeliveryOut:
     return DeliveryOut(**vars(view))
 
 
-def _attempt(view: AttemptView) -> AttemptOut:
+def attempt_out(view: AttemptView) -> AttemptOut:
     return AttemptOut(**vars(view))
 
 
 @contextmanager
-def _api_field_names() -> Iterator[None]:
+def api_field_names() -> Iterator[None]:
     """Rename the service's field names to this API's (``auth_details.username`` → ``auth.username``)."""
     try:
         yield
@@ -445,271 +447,3 @@ def _webhook_id(
 
 
 WebhookId = Annotated[str, Depends(_webhook_id)]
-
-# --- routes ------------------------------------------------------------------------------------------
-
-_EVENT_TYPES_TEXT = ", ".join(f"`{t}`" for t in ALL_TYPES)
-_CHECKS = f"""
-Checked on create and on the merged result of every change (400 `invalid_input`, each problem named in
-`errors`): `url` is an absolute `http`/`https` URL without credentials, at most 2000 characters, whose
-host is public (not a private, loopback or link-local address, unless the server allows private
-addresses); `event_types` names at least one of {_EVENT_TYPES_TEXT} (`event_types.N` names a bad one;
-repeats are kept once); `verb` is `POST` or `GET`; `auth` has both `username` and `password`, and the
-username has no `:`.
-"""
-
-
-@router.post(
-    "/webhooks",
-    status_code=201,
-    response_model=WebhookWithSecret,
-    summary="Create a webhook",
-    description="Registers an endpoint that receives the events of the types named, as they are recorded. "
-    "Answers 201 with the endpoint, its `Location`, and its signing `secret`: **shown only in this "
-    "answer** (and in rotate-secret's); every delivery is signed with it (see Webhook deliveries).\n"
-    + _CHECKS,
-    responses=_responses(201, "The endpoint with its secret", _CREATED_EXAMPLE, 400, 422),
-)
-def create_webhook(
-    command: WebhookCreate, context: Context, account: CurrentAccount, response: Response
-) -> WebhookWithSecret:
-    webhooks_service.prefetch_url(command.url, context.webhook_policy)
-    with _api_field_names(), context.database.write() as session:
-        created = webhooks_service.create_endpoint(
-            session,
-            account_id=account.account_id,
-            spec=command.spec(),
-            box=context.secrets,
-            policy=context.webhook_policy,
-        )
-    response.headers["Location"] = f"/v1/webhooks/{created.view.public_id}"
-    return WebhookWithSecret(**_fields(created.view), secret=created.secret)
-
-
-@router.get(
-    "/webhooks",
-    response_model=Page[WebhookOut],
-    summary="List webhooks",
-    description="Your endpoints in creation order, a page at a time, whichever API created them "
-    "(`dialect`: `native`, or `senderguide` for those made through the SenderGuide API).",
-    responses=_responses(200, "A page of endpoints", {"data": [_VIEW_EXAMPLE], "next_cursor": None}, 400),
-)
-def list_webhooks(
-    context: Context, account: CurrentAccount, limit: Limit = DEFAULT_LIMIT, cursor: Cursor = None
-) -> Page[WebhookOut]:
-    after = decode_cursor(cursor)
-    with context.database.read() as session:
-        rows = webhooks_service.list_endpoints(
-            session, account_id=account.account_id, after_id=after, limit=limit + 1
-        )
-    return page_of(rows, limit=limit, key=lambda view: view.id, view=_out)
-
-
-@router.get(
-    "/webhooks/{webhook_id}",
-    response_model=WebhookOut,
-    summary="Get a webhook",
-    description="An endpoint of your account (any dialect), without its password or secret; 404 for any "
-    "other id. `status` is `disabled` with a `disabled_reason` when you disabled it or when Herald did "
-    "after its deliveries kept failing (`failing_since`).",
-    responses=_responses(200, "The endpoint", _VIEW_EXAMPLE, 404),
-)
-def get_webhook(webhook_id: WebhookId, context: Context, account: CurrentAccount) -> WebhookOut:
-    with context.database.read() as session:
-        view = webhooks_service.get_endpoint(session, account_id=account.account_id, public_id=webhook_id)
-    return _out(view)
-
-
-@router.patch(
-    "/webhooks/{webhook_id}",
-    response_model=WebhookOut,
-    summary="Change a webhook",
-    description="""Changes only the fields present. `description: null` clears the description; `auth: null`
-removes basic auth; an `auth` object changes the parts it names (a new `username` alone keeps the stored
-password). `null` for `url`, `event_types`, `verb` or `status` is a 400.
-
-`status: disabled` stops deliveries: the pending ones become `failed` (recover brings them back) and
-`disabled_reason` says why. `status: enabled` clears `disabled_reason` and `failing_since`.
-"""
-    + _CHECKS,
-    responses=_responses(200, "The changed endpoint", _DISABLED_EXAMPLE, 400, 404, 422),
-)
-def update_webhook(
-    webhook_id: WebhookId, changes: WebhookPatch, context: Context, account: CurrentAccount
-) -> WebhookOut:
-    webhooks_service.prefetch_url(changes.url, context.webhook_policy)
-    with _api_field_names(), context.database.write() as session:
-        view = webhooks_service.update_endpoint(
-            session,
-            account_id=account.account_id,
-            public_id=webhook_id,
-            patch=changes.patch(),
-            box=context.secrets,
-            policy=context.webhook_policy,
-        )
-    return _out(view)
-
-
-@router.delete(
-    "/webhooks/{webhook_id}",
-    status_code=204,
-    response_class=Response,
-    summary="Delete a webhook",
-    description="Removes the endpoint with its deliveries and attempt log (204). A delivery already in "
-    "flight is not sent again. 404 for an unknown id.",
-    responses=problem_responses(404),
-)
-def delete_webhook(webhook_id: WebhookId, context: Context, account: CurrentAccount) -> Response:
-    with context.database.write() as session:
-        webhooks_service.delete_endpoint(session, account_id=account.account_id, public_id=webhook_id)
-    return Response(status_code=204)
-
-
-@router.post(
-    "/webhooks/{webhook_id}/rotate-secret",
-    response_model=WebhookWithSecret,
-    summary="Rotate the signing secret",
-    description="Gives the endpoint a new signing secret, shown in this answer only. For `grace_seconds` "
-    "(default 86400, at most 604800) deliveries carry signatures by both the new and the previous secret, "
-    "so receivers can switch without losing events; `secret_rotating_until` says until when. "
-    "`grace_seconds: 0` drops the previous secret at once. The body may be omitted.",
-    responses=_responses(200, "The endpoint with its new secret", _ROTATED_EXAMPLE, 404, 422),
-)
-def rotate_secret(
-    webhook_id: WebhookId,
-    context: Context,
-    account: CurrentAccount,
-    command: Annotated[RotateSecret | None, Body()] = None,
-) -> WebhookWithSecret:
-    grace = timedelta(seconds=(command or RotateSecret()).grace_seconds)
-    with context.database.write() as session:
-        rotated = webhooks_service.rotate_secret(
-            session, account_id=account.account_id, public_id=webhook_id, grace=grace, box=context.secrets
-        )
-    return WebhookWithSecret(**_fields(rotated.view), secret=rotated.secret)
-
-
-@router.get(
-    "/webhooks/{webhook_id}/deliveries",
-    response_model=Page[DeliveryOut],
-    summary="List a webhook's deliveries",
-    description="One delivery per event sent to the endpoint, oldest first. `state`: `pending` (queued or "
-    "waiting for a retry, `next_attempt_at` says when), `sending`, `delivered`, `failed` (attempts spent, "
-    "or the endpoint was disabled). Filter by `interaction_id` and `state`.",
-    responses=_responses(
-        200, "A page of deliveries", {"data": [_DELIVERY_EXAMPLE], "next_cursor": None}, 400, 404, 422
-    ),
-)
-def list_deliveries(
-    webhook_id: WebhookId,
-    context: Context,
-    account: CurrentAccount,
-    interaction_id: Annotated[
-        int | None, Query(ge=1, le=MAX_INTERACTION_ID, description="Only this event's deliveries.")
-    ] = None,
-    state: Annotated[DeliveryStateName | None, Query(description="Only deliveries in this state.")] = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-) -> Page[DeliveryOut]:
-    after = decode_cursor(cursor)
-    with context.database.read() as session:
-        rows = webhooks_service.list_deliveries(
-            session,
-            account_id=account.account_id,
-            public_id=webhook_id,
-            interaction_id=interaction_id,
-            state=state,
-            after_id=after,
-            limit=limit + 1,
-        )
-    return page_of(rows, limit=limit, key=lambda view: view.id, view=_delivery)
-
-
-@router.get(
-    "/webhooks/{webhook_id}/attempts",
-    response_model=Page[AttemptOut],
-    summary="List a webhook's attempt log",
-    description="Every HTTP attempt made to the endpoint, oldest first: the receiver's `status_code`, "
-    "`latency_ms`, the `outcome`, the start of its answer (`response_excerpt`) and, when none came, the "
-    "`error`. Filter by `interaction_id` to follow one event.",
-    responses=_responses(
-        200, "A page of attempts", {"data": [_ATTEMPT_EXAMPLE], "next_cursor": None}, 400, 404, 422
-    ),
-)
-def list_attempts(
-    webhook_id: WebhookId,
-    context: Context,
-    account: CurrentAccount,
-    interaction_id: Annotated[
-        int | None, Query(ge=1, le=MAX_INTERACTION_ID, description="Only this event's attempts.")
-    ] = None,
-    limit: Limit = DEFAULT_LIMIT,
-    cursor: Cursor = None,
-) -> Page[AttemptOut]:
-    after = decode_cursor(cursor)
-    with context.database.read() as session:
-        rows = webhooks_service.list_attempts(
-            session,
-            account_id=account.account_id,
-            public_id=webhook_id,
-            interaction_id=interaction_id,
-            after_id=after,
-            limit=limit + 1,
-        )
-    return page_of(rows, limit=limit, key=lambda view: view.id, view=_attempt)
-
-
-@router.post(
-    "/webhooks/{webhook_id}/resend",
-    status_code=202,
-    response_model=DeliveryOut,
-    summary="Send an event again",
-    description="Queues one event of your account for the endpoint again, now, whatever became of it "
-    "before (a delivery already `sending` is left alone): 202 with the delivery, `pending` with `attempts` "
-    "0. An event sent before keeps its delivery `id`, so receivers can recognise the repeat (see Webhook "
-    "deliveries). "
-    "Works for events the endpoint never received too (any type; a SenderGuide SMS webhook takes only its "
-    "five SMS/MMS events, else 409). 404 for an interaction that is not "
-    "your account's; 409 while the endpoint is disabled.",
-    responses=_responses(202, "The queued delivery", _DELIVERY_EXAMPLE, 400, 404, 422),
-)
-def resend(
-    webhook_id: WebhookId, command: ResendRequest, context: Context, account: CurrentAccount
-) -> DeliveryOut:
-    with context.database.write() as session:
-        view = webhooks_service.resend(
-            session,
-            account_id=account.account_id,
-            public_id=webhook_id,
-            interaction_id=command.interaction_id,
-        )
-    return _delivery(view)
-
-
-@router.post(
-    "/webhooks/{webhook_id}/recover",
-    status_code=202,
-    response_model=Requeued,
-    summary="Queue failed deliveries again",
-    description="Queues again every `failed` delivery of the endpoint created in [`since`, `until`) "
-    "(`until` defaults to now), e.g. after fixing a receiver that was down or re-enabling the endpoint: "
-    "202 with how many. Each starts again with `attempts` 0. `until` must be later than `since` (400); "
-    "409 while the endpoint is disabled.",
-    responses=_responses(202, "How many were queued", {"requeued": 12}, 400, 404, 422),
-)
-def recover(
-    webhook_id: WebhookId, command: RecoverRequest, context: Context, account: CurrentAccount
-) -> Requeued:
-    if command.until is not None and command.until <= command.since:
-        raise InvalidInput(
-            "until must be later than since", problems=[FieldProblem("until", "must be later than since")]
-        )
-    with context.database.write() as session:
-        count = webhooks_service.recover(
-            session,
-            account_id=account.account_id,
-            public_id=webhook_id,
-            since=command.since,
-            until=command.until,
-        )
-    return Requeued(requeued=count)

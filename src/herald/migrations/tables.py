@@ -1,4 +1,6 @@
-"""Imports every model so that ``Base.metadata`` is complete (Alembic and tests use it)."""
+"""Every table of Herald, so that ``Base.metadata`` is complete: what the migrations are checked against
+(``tests/db/test_migrations.py``) and what the ORM needs to resolve foreign keys across domains. It sits
+with the migrations, above every domain, because it imports them all."""
 
 from herald.accounts import models as accounts_models
 from herald.contacts import models as contacts_models

@@ -1,4 +1,4 @@
-"""Errors of the contacts domain that the shared ``herald.errors`` classes cannot express."""
+"""How an import that cannot be applied is refused: every bad row, with its reason."""
 
 from __future__ import annotations
 

@@ -16,20 +16,12 @@ from uuid import UUID
 
 import orjson
 
+from herald.api.senderguide.codes import DIALECT, EVENT_TYPES, WIRE_EVENT_TYPES
 from herald.errors import FieldProblem, InvalidInput, NotFound
 from herald.timezones import zone
 from herald.webhooks import service as webhooks_service
-from herald.webhooks.schemas import UNSET, Dialect, EndpointPatch, EndpointSpec, EndpointStatus, EndpointView
+from herald.webhooks.schemas import UNSET, EndpointPatch, EndpointSpec, EndpointStatus, EndpointView
 
-# The dialect's event words and the ledger types they stand for (a bijection; tested for totality).
-EVENT_TYPES: dict[str, str] = {
-    "sent": "sends",
-    "delivered": "deliveries",
-    "failed": "failures",
-    "bounce": "bounces",
-    "reply": "replies",
-}
-WIRE_EVENT_TYPES: dict[str, str] = {ledger: wire for wire, ledger in EVENT_TYPES.items()}
 VERBS = ("POST", "GET")
 # What a stored password looks like on the way out. Sent back on update it means "keep the stored one",
 # so a client can PUT what it got from GET without overwriting the password with the mask.
@@ -69,7 +61,7 @@ def parse_create(body: bytes) -> EndpointSpec:
     assert verb is not None
     assert status is not None
     return EndpointSpec(
-        dialect=Dialect.SENDERGUIDE,
+        dialect=DIALECT,
         url=url,
         event_types=event_types,
         verb=verb,

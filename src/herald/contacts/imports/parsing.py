@@ -22,8 +22,9 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from herald.contacts.errors import MAX_REPORTED_ROW_PROBLEMS, ImportRejected, RowProblem
-from herald.contacts.schemas import ImportRow, check_attribute_key
+from herald.contacts.imports.errors import MAX_REPORTED_ROW_PROBLEMS, ImportRejected, RowProblem
+from herald.contacts.imports.schemas import ImportRow
+from herald.contacts.rules import check_attribute_key
 from herald.errors import InvalidInput
 
 MAX_RECORD_CHARS = 1_000_000

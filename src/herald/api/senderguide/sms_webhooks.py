@@ -1,0 +1,142 @@
+"""``/api/2.0/production/sms/webhooks``: create, list, get, update (PUT and the POST alias) and delete
+(DELETE and the POST alias) SenderGuide SMS webhooks. Credentials are checked before the body is judged:
+an anonymous caller learns nothing but 401."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import ClientDisconnect, Request
+from starlette.responses import Response
+
+from herald.accounts.service import Principal
+from herald.api.context import AppContext, key_from_authorization
+from herald.api.senderguide import render, webhook_wire
+from herald.api.senderguide.codes import DIALECT
+from herald.api.senderguide.errors import error_response
+from herald.errors import InvalidInput, NotFound
+from herald.webhooks import service as webhooks_service
+
+SMS_WEBHOOKS = "/api/2.0/production/sms/webhooks"
+Operation = Callable[[AppContext, Principal], bytes]
+
+
+def _call(context: AppContext, authorization: str | None, operation: Operation) -> tuple[int, bytes]:
+    """Authenticate, then run one webhook operation in its own transaction; errors become answers."""
+    principal = context.principal_for_key(key_from_authorization(authorization))
+    if principal is None:
+        return 401, b""  # rendered by error_response, with its WWW-Authenticate header
+    try:
+        return 200, operation(context, principal)
+    except InvalidInput as error:
+        return 400, webhook_wire.render_invalid(error)
+    except NotFound:
+        return 404, webhook_wire.render_not_found()
+
+
+async def _answer(request: Request, operation: Operation) -> Response:
+    # Low traffic: always in the threadpool (a save resolves the URL's host), whatever the database.
+    context: AppContext = request.app.state.context
+    status, content = await run_in_threadpool(_call, context, request.headers.get("authorization"), operation)
+    if status == 401:
+        return error_response(request, 401, "invalid credentials")
+    return Response(content, status_code=status, media_type=render.JSON)
+
+
+async def _body(request: Request) -> bytes | Response:
+    try:
+        return await request.body()
+    except ClientDisconnect:
+        return Response(status_code=499)
+
+
+def _path_id(request: Request) -> str:
+    if request.url.path == f"{SMS_WEBHOOKS}/create":  # the create path, with another method than POST
+        raise HTTPException(405)
+    raw_id: str = request.path_params["webhook_id"]
+    return raw_id
+
+
+async def list_webhooks(request: Request) -> Response:
+    def operation(context: AppContext, principal: Principal) -> bytes:
+        with context.database.read() as session:
+            views = webhooks_service.list_endpoints(session, account_id=principal.account_id, dialect=DIALECT)
+        return webhook_wire.render_webhooks(views, principal.timezone)
+
+    return await _answer(request, operation)
+
+
+async def create_webhook(request: Request) -> Response:
+    body = await _body(request)
+    if isinstance(body, Response):
+        return body
+
+    def operation(context: AppContext, principal: Principal) -> bytes:
+        spec = webhook_wire.parse_create(body)
+        webhooks_service.prefetch_url(spec.url, context.webhook_policy)  # DNS outside the write lock
+        with context.database.write() as session:
+            created = webhooks_service.create_endpoint(
+                session,
+                account_id=principal.account_id,
+                spec=spec,
+                box=context.secrets,
+                policy=context.webhook_policy,
+            )
+        return webhook_wire.render_webhook(created.view, principal.timezone)
+
+    return await _answer(request, operation)
+
+
+async def get_webhook(request: Request) -> Response:
+    raw_id = _path_id(request)
+
+    def operation(context: AppContext, principal: Principal) -> bytes:
+        public_id = webhook_wire.parse_webhook_id(raw_id)
+        with context.database.read() as session:
+            view = webhooks_service.get_endpoint(
+                session, account_id=principal.account_id, public_id=public_id, dialect=DIALECT
+            )
+        return webhook_wire.render_webhook(view, principal.timezone)
+
+    return await _answer(request, operation)
+
+
+async def update_webhook(request: Request) -> Response:
+    raw_id = _path_id(request)
+    body = await _body(request)
+    if isinstance(body, Response):
+        return body
+
+    def operation(context: AppContext, principal: Principal) -> bytes:
+        patch = webhook_wire.parse_update(body)  # a malformed body is a 400 whatever the id
+        public_id = webhook_wire.parse_webhook_id(raw_id)
+        webhooks_service.prefetch_url(patch.url, context.webhook_policy)
+        with context.database.write() as session:
+            view = webhooks_service.update_endpoint(
+                session,
+                account_id=principal.account_id,
+                public_id=public_id,
+                patch=patch,
+                box=context.secrets,
+                policy=context.webhook_policy,
+                dialect=DIALECT,
+            )
+        return webhook_wire.render_webhook(view, principal.timezone)
+
+    return await _answer(request, operation)
+
+
+async def delete_webhook(request: Request) -> Response:
+    raw_id = _path_id(request)
+
+    def operation(context: AppContext, principal: Principal) -> bytes:
+        public_id = webhook_wire.parse_webhook_id(raw_id)
+        with context.database.write() as session:
+            webhooks_service.delete_endpoint(
+                session, account_id=principal.account_id, public_id=public_id, dialect=DIALECT
+            )
+        return webhook_wire.render_deleted()
+
+    return await _answer(request, operation)

@@ -49,6 +49,7 @@ from sqlalchemy import Table, func, select
 
 import common
 from common import RESULTS_DIR, Timing, Verdicts, fmt_ms, log, table
+from herald import wiring
 from herald.accounts import service as accounts_service
 from herald.api.native.interaction_rows import validate_row
 from herald.db import dialect
@@ -486,6 +487,7 @@ def run_db(db: str, args: argparse.Namespace, folder: Path) -> list[Phase] | Non
 
 
 def main() -> int:
+    wiring.wire()
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )

@@ -5,7 +5,8 @@ For each database (SQLite and PostgreSQL) it loads one sent message with ``--row
 ``interactions_service.rebuild_counters``, and then, for ``sends`` and ``opens``, page 1, the middle page and
 the last page, ascending and descending, measures:
 
-* service: ``interactions_service.report_page`` in a read transaction, in this process (pure server time);
+* service: ``interactions.report.report_slice`` of one page in a read transaction, in this process (pure
+  server time);
 * HTTP: the same page from a real ``herald serve`` subprocess started with ``HERALD_REPORT_CACHE_SECONDS=0``
   (page cache off, so every request does the whole work), sequential POSTs on one kept-alive loopback
   connection (adds auth, parsing, rendering, uvicorn and the client);
@@ -53,10 +54,12 @@ import common
 from common import RESULTS_DIR, Timing, Verdicts, fmt_ms, log, table
 from herald.accounts import service as accounts_service
 from herald.api.senderguide import render
+from herald.api.senderguide.parse import ReportRequest
+from herald.api.senderguide.report import PAGE_SIZE
 from herald.db import dialect
 from herald.db.engine import Database, connect
-from herald.interactions import service as interactions_service
-from herald.interactions.schemas import ReportPage, ReportQuery
+from herald.interactions import report as interactions_report
+from herald.interactions.schemas import ReportSlice
 from herald.interactions.types import InteractionType
 from herald.settings import Settings
 from loader import GENERATOR_VERSION, T0, Loaded, Shape, load_postgres, load_sqlite
@@ -253,13 +256,17 @@ def measure(db: str, url: str, loaded: Loaded, args: argparse.Namespace, result:
         issued = accounts_service.issue_key(session, account_id=loaded.account_id)
     headers = {"Authorization": f"Bearer {issued.key}", "Content-Type": "application/json"}
     message_id = loaded.message_id
-    lo, hi = interactions_service.day_bounds(FROM_DATE, TO_DATE, "UTC")
+    lo, hi = interactions_report.day_bounds(FROM_DATE, TO_DATE, "UTC")
     floor = Floor(database)
 
-    def service_call(query: ReportQuery) -> ReportPage:
+    def service_call(query: ReportRequest) -> ReportSlice:
         with database.read() as session:
-            return interactions_service.report_page(
-                session, account_id=loaded.account_id, timezone="UTC", message_id=message_id, query=query
+            return interactions_report.report_slice(
+                session,
+                account_id=loaded.account_id,
+                timezone="UTC",
+                message_id=message_id,
+                query=query.slice(PAGE_SIZE),
             )
 
     auth_timing, principal = timed(lambda: accounts_service_principal(database, issued.key), args.requests)
@@ -278,7 +285,7 @@ def measure(db: str, url: str, loaded: Loaded, args: argparse.Namespace, result:
                 plan.append((kind, order, label, number))
 
     for kind, order, label, number in plan:
-        query = ReportQuery(
+        query = ReportRequest(
             interaction_type=InteractionType(kind),
             from_date=FROM_DATE,
             to_date=TO_DATE,
@@ -293,7 +300,10 @@ def measure(db: str, url: str, loaded: Loaded, args: argparse.Namespace, result:
         expected = 100 if number * 100 <= page.total_rows else page.total_rows - (number - 1) * 100
         if len(page.rows) != expected:
             raise SystemExit(f"{db}: page {number} of {kind} has {len(page.rows)} rows, expected {expected}")
-        render_timing, body = timed(partial(render.report_page, page, message_id=message_id), args.requests)
+        render_timing, body = timed(
+            partial(render.report_page, page, message_id=message_id, page=number, page_size=PAGE_SIZE),
+            args.requests,
+        )
         rendered[(kind, order, number)] = body
         first = (page.rows[0].occurred_s, page.rows[0].id)
         descending = order == "desc"
@@ -334,7 +344,7 @@ def measure(db: str, url: str, loaded: Loaded, args: argparse.Namespace, result:
 
     # Which statements one request runs, and their plans (the middle page is the hard one).
     middle = next(p for p in result.pages if p.kind == "sends" and p.order == "asc" and p.label == "middle")
-    query = ReportQuery(InteractionType.SENDS, FROM_DATE, TO_DATE, middle.page, False)
+    query = ReportRequest(InteractionType.SENDS, FROM_DATE, TO_DATE, middle.page, False)
     with captured_sql(database) as statements:
         service_call(query)
     result.statements = [s for s, _, _ in statements]

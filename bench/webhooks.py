@@ -78,13 +78,15 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 import common
 from common import HOST, RESULTS_DIR, VENV_BIN, Verdicts, fmt_ms, log, table
+from herald import wiring
+from herald.api.native.webhooks import payload as native_payload
 from herald.db.engine import connect
 from herald.migrations import tables  # noqa: F401 (every model, so the ORM resolves foreign keys)
 from herald.settings import Settings
-from herald.webhooks import payloads
 from herald.webhooks import service as webhooks_service
+from herald.webhooks import shapes
 from herald.webhooks.models import WebhookAttempt, WebhookDelivery
-from herald.webhooks.schemas import Dialect, EndpointPolicy, EndpointSpec
+from herald.webhooks.schemas import EndpointPolicy, EndpointSpec
 from herald.webhooks.secrets import load_secret_box, new_signing_secret
 
 TARGET_DELIVERIES_PER_S = 1_000
@@ -208,7 +210,7 @@ def sample_request(secret: str) -> tuple[bytes, dict[str, str]]:
     """A body the size and shape of a real native delivery (built by Herald's own payload function), and
     the headers the worker sends with it."""
     now = datetime.now(UTC)
-    facts = payloads.EventFacts(
+    facts = shapes.EventFacts(
         interaction_id=12_345,
         type="opens",
         message_id=1,
@@ -225,7 +227,7 @@ def sample_request(secret: str) -> tuple[bytes, dict[str, str]]:
         send_id=None,
         sent_at=None,
     )
-    body = orjson.dumps(payloads.native_payload(facts))
+    body = orjson.dumps(native_payload.payload("", facts))
     stamp = now.replace(microsecond=0)
     headers = {
         "User-Agent": "Herald-Webhooks/1",
@@ -299,7 +301,9 @@ def fresh_instance(db: str, label: str, receiver: Receiver, args: argparse.Names
                 created = webhooks_service.create_endpoint(
                     session,
                     account_id=account_id,
-                    spec=EndpointSpec(dialect=Dialect.NATIVE, url=receiver.url, event_types=EVENT_TYPES),
+                    spec=EndpointSpec(
+                        dialect=native_payload.DIALECT, url=receiver.url, event_types=EVENT_TYPES
+                    ),
                     box=load_secret_box(settings.secret_key, settings.secret_key_file),
                     policy=EndpointPolicy(allow_private=True),
                 )
@@ -807,7 +811,7 @@ def profile_worker(db: str, receiver: Receiver, args: argparse.Namespace) -> Non
                 stop.set()
 
             began = time.perf_counter()
-            await asyncio.gather(Worker(settings, database).run(stop), watch())
+            await asyncio.gather(Worker(settings, database, lanes=wiring.lanes(settings)).run(stop), watch())
             return time.perf_counter() - began
 
         try:
@@ -1040,6 +1044,7 @@ def report(result: DbResult, args: argparse.Namespace, verdicts: Verdicts) -> No
 
 
 def main() -> int:
+    wiring.wire()
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )

@@ -146,8 +146,13 @@ def jobs() -> None:
 def migrate() -> None:
     """Bring the database schema to the newest version."""
     _, database = _database()
-    db_migrate.upgrade(database.writer)
-    typer.echo("database is up to date", err=True)
+    applied = db_migrate.upgrade(database.writer)
+    if applied:
+        typer.echo(
+            f"applied {len(applied)} migration(s): {', '.join(applied)}; database is up to date", err=True
+        )
+    else:
+        typer.echo("database is up to date: no migrations to apply", err=True)
 
 
 @accounts_app.command("create")

@@ -24,9 +24,11 @@ test: $(STAMP)
 	bash scripts/ensure-postgres.sh
 	$(BIN)/pytest -n 2 --dist loadfile -q
 
+## ruff, and the import contract (the layers of docs/adr/0009-layers-and-boundaries.md)
 lint: $(STAMP)
 	$(BIN)/ruff check src tests bench
 	$(BIN)/ruff format --check src tests bench
+	$(BIN)/lint-imports
 
 typecheck: $(STAMP)
 	$(BIN)/mypy

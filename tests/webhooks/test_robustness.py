@@ -14,7 +14,7 @@ from herald.db.base import utcnow
 from herald.db.engine import Database
 from herald.errors import InvalidInput
 from herald.settings import Settings
-from herald.webhooks import delivery
+from herald.webhooks import delivery, records
 from herald.webhooks import shapes as payloads
 from herald.webhooks.models import WebhookAttempt, WebhookDelivery, WebhookEndpoint
 from herald.webhooks.secrets import SecretBox, load_secret_box
@@ -40,8 +40,8 @@ def _one_queued_send(
     return delivery.SecretCache(load_secret_box(settings.secret_key, settings.secret_key_file))
 
 
-def _outcome_of(out: delivery.Outgoing, status: int, **extra: Any) -> delivery.Outcome:
-    return delivery.Outcome(
+def _outcome_of(out: records.Outgoing, status: int, **extra: Any) -> records.Outcome:
+    return records.Outcome(
         delivery_id=out.delivery_id,
         endpoint_id=out.endpoint_id,
         interaction_id=out.interaction_id,

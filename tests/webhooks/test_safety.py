@@ -16,7 +16,8 @@ from herald.db.engine import Database
 from herald.settings import Settings
 from herald.webhooks import shapes as payloads
 from herald.webhooks import ssrf
-from herald.webhooks.delivery import Outgoing, RetryPolicy, parse_retry_after
+from herald.webhooks.delivery import RetryPolicy, parse_retry_after
+from herald.webhooks.records import Outgoing
 from herald.webhooks.secrets import SecretBox, load_secret_box, new_signing_secret
 
 

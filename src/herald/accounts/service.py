@@ -5,13 +5,13 @@ from __future__ import annotations
 import hashlib
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from herald.accounts.models import Account, ApiKey
+from herald.accounts.schemas import IssuedKey, Principal
 from herald.db import dialect
 from herald.db.base import utcnow
 from herald.errors import Conflict, InvalidInput, NotFound
@@ -19,22 +19,6 @@ from herald.errors import Conflict, InvalidInput, NotFound
 KEY_PREFIX = "hk_"
 # What listings show and ``herald keys revoke`` takes: "hk_" and the first 8 characters of the secret.
 SHOWN_PREFIX_LENGTH = len(KEY_PREFIX) + 8
-
-
-@dataclass(frozen=True)
-class Principal:
-    """Who a request acts for: the account behind a valid key."""
-
-    account_id: int
-    account_name: str
-    timezone: str
-
-
-@dataclass(frozen=True)
-class IssuedKey:
-    key: str
-    prefix: str
-    account_id: int
 
 
 def hash_key(key: str) -> str:

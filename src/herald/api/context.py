@@ -7,7 +7,7 @@ import binascii
 from dataclasses import dataclass, field
 
 from herald.accounts import service as accounts_service
-from herald.accounts.service import Principal
+from herald.accounts.schemas import Principal
 from herald.db.engine import Database
 from herald.settings import Settings
 from herald.webhooks.schemas import EndpointPolicy

@@ -4,34 +4,12 @@ commits without what it causes, and the ledger imports none of them."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
 from herald.extension import ExtensionPoint
-
-
-@dataclass(frozen=True, slots=True)
-class RecordedEvent:
-    """One ledger row just appended, with the channel of its message."""
-
-    interaction_id: int
-    message_id: int
-    contact_id: int
-    type: str
-    channel: str
-    occurred_at: datetime
-
-
-@dataclass(frozen=True)
-class Recorded:
-    """What one ``record`` call appended for one account, in ingest order."""
-
-    account_id: int
-    events: Sequence[RecordedEvent]
-
+from herald.interactions.records import Recorded
 
 LedgerSubscriber = Callable[[Session, Recorded], None]
 

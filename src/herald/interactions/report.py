@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 from herald.errors import NotFound
 from herald.interactions import repository
 from herald.interactions.models import BUCKET_SECONDS, DAY_SECONDS, MINUTE_SECONDS
-from herald.interactions.schemas import ReportQuery, ReportRow, ReportSlice
+from herald.interactions.records import ReportRow, ReportSlice
+from herald.interactions.schemas import ReportQuery
 from herald.messages import service as messages_service
 from herald.timezones import day_window
 

@@ -15,16 +15,17 @@ from herald.contacts import service as contacts_service
 from herald.db import dialect
 from herald.db.base import utcnow
 from herald.interactions import handoff, repository
-from herald.interactions.handoff import Recorded, RecordedEvent
 from herald.interactions.models import BLOCK_IDS, BUCKET_SECONDS, DAY_SECONDS, MINUTE_SECONDS, Interaction
-from herald.interactions.schemas import (
+from herald.interactions.records import (
     FirstSendRow,
     IngestResult,
-    InteractionFilter,
     InteractionView,
     NewInteraction,
+    Recorded,
+    RecordedEvent,
     Rejection,
 )
+from herald.interactions.schemas import InteractionFilter
 from herald.messages import service as messages_service
 
 

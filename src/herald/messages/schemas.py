@@ -216,3 +216,14 @@ class NamedTarget(BaseModel):
 
     id: int
     name: str
+
+
+class NamedTargets(BaseModel):
+    """A message's four target groups with their names; lists and segments deleted since are left out."""
+
+    model_config = ConfigDict(frozen=True)
+
+    lists: tuple[NamedTarget, ...]
+    segments: tuple[NamedTarget, ...]
+    excluded_lists: tuple[NamedTarget, ...]
+    excluded_segments: tuple[NamedTarget, ...]

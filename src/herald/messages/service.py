@@ -8,7 +8,6 @@ by ``account_id``: another account's message is "not found".
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
@@ -29,6 +28,7 @@ from herald.messages.schemas import (
     MessageUpdate,
     MessageView,
     NamedTarget,
+    NamedTargets,
     TargetKind,
     ThrottlingMethod,
 )
@@ -335,16 +335,6 @@ def text_message(session: Session, *, account_id: int, message_id: int) -> Messa
     if message is None or message.channel not in TEXT_CHANNELS:
         raise NotFound(f"SMS/MMS message {message_id} not found")
     return _views(session, [message])[0]
-
-
-@dataclass(frozen=True)
-class NamedTargets:
-    """A message's four target groups with their names; lists and segments deleted since are left out."""
-
-    lists: tuple[NamedTarget, ...]
-    segments: tuple[NamedTarget, ...]
-    excluded_lists: tuple[NamedTarget, ...]
-    excluded_segments: tuple[NamedTarget, ...]
 
 
 def named_targets(session: Session, *, account_id: int, message: MessageView) -> NamedTargets:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import base64
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -29,10 +29,11 @@ from herald.settings import parse_retry_schedule
 from herald.webhooks import shapes
 from herald.webhooks.models import WebhookEndpoint, attempts_table
 from herald.webhooks.models import deliveries_table as deliveries
+from herald.webhooks.records import EventFacts, Outcome, Outgoing
 from herald.webhooks.schemas import EndpointStatus
 from herald.webhooks.secrets import SecretBox
 from herald.webhooks.service import disable
-from herald.webhooks.shapes import EventFacts, PayloadShape
+from herald.webhooks.shapes import PayloadShape
 
 log = structlog.get_logger()
 
@@ -68,49 +69,6 @@ class RetryPolicy:
         base = self.delays[attempt - 1]
         factor = random.uniform(1 - self.jitter, 1 + self.jitter) if self.jitter else 1.0
         return timedelta(seconds=base * factor)
-
-
-@dataclass
-class Outgoing:
-    """One HTTP request to make, ready to send: the body is signed, the URL carries GET's query."""
-
-    delivery_id: int
-    endpoint_id: int
-    interaction_id: int
-    attempt: int
-    method: str
-    url: str
-    body: bytes | None
-    headers: dict[str, str] = field(repr=False)  # may carry the Authorization header
-    # The claim's lease expiry: it tells this claim from a later one of the same row (a fencing token).
-    lease_until: datetime | None = None
-    # The endpoint had a failure record when claimed: a success must clear it.
-    endpoint_failing: bool = False
-
-
-@dataclass
-class Outcome:
-    """What one attempt came to. ``status`` None means no HTTP answer (timeout, refused, ...)."""
-
-    delivery_id: int
-    endpoint_id: int
-    interaction_id: int
-    attempt: int
-    status: int | None
-    latency_ms: int
-    error: str | None = None
-    excerpt: str | None = None
-    retry_after: timedelta | None = None
-    endpoint_failing: bool = False
-    lease_until: datetime | None = None
-
-    @property
-    def delivered(self) -> bool:
-        return self.status is not None and 200 <= self.status < 300
-
-    @property
-    def gone(self) -> bool:
-        return self.status == 410
 
 
 @dataclass

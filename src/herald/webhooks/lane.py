@@ -14,8 +14,9 @@ from herald.jobs import leases
 from herald.jobs.lanes import Lane
 from herald.jobs.leases import QueueCount
 from herald.webhooks import delivery
-from herald.webhooks.delivery import Outcome, Outgoing, RetryPolicy, SecretCache
+from herald.webhooks.delivery import RetryPolicy, SecretCache
 from herald.webhooks.models import deliveries_table
+from herald.webhooks.records import Outcome, Outgoing
 from herald.webhooks.schemas import DELIVERY_STATES
 from herald.webhooks.secrets import SecretBox
 from herald.webhooks.sender import Sender

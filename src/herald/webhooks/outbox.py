@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from herald.db.base import utcnow
 from herald.errors import Conflict, FieldProblem, InvalidInput, NotFound
 from herald.interactions import service as interactions_service
-from herald.interactions.handoff import Recorded
+from herald.interactions.records import Recorded
 from herald.jobs.leases import PENDING_STATES, QueueState
 from herald.messages import service as messages_service
 from herald.webhooks import service as webhooks_service

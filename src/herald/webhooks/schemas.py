@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field
 
 from herald.jobs.leases import QueueState
 
@@ -22,18 +23,16 @@ DELIVERY_STATES: dict[str, str] = {
     QueueState.DISCARDED: "failed",
 }
 
-UNSET: object = object()
 
-
-@dataclass(frozen=True)
-class EndpointPolicy:
+class EndpointPolicy(BaseModel):
     """How endpoints are checked when saved: whether private addresses are allowed."""
+
+    model_config = ConfigDict(frozen=True)
 
     allow_private: bool = False
 
 
-@dataclass
-class EndpointSpec:
+class EndpointSpec(BaseModel):
     """A new endpoint; ``dialect`` names the payload shape it receives (the API that creates it),
     ``event_types`` are ledger types (sends, deliveries, ...)."""
 
@@ -47,25 +46,25 @@ class EndpointSpec:
     description: str | None = None
 
 
-@dataclass
-class EndpointPatch:
-    """A partial change: only the fields set (not ``UNSET``) are applied. Setting ``auth_username`` to
-    None removes basic auth."""
+class EndpointPatch(BaseModel):
+    """A partial change: only the fields set (``model_fields_set``) are applied. Setting
+    ``auth_username`` to None removes basic auth."""
 
-    url: object = UNSET
-    event_types: object = UNSET
-    verb: object = UNSET
-    auth_username: object = UNSET
-    auth_password: object = UNSET
-    status: object = UNSET
-    description: object = UNSET
+    url: str | None = None
+    event_types: list[str] | None = None
+    verb: str | None = None
+    auth_username: str | None = None
+    auth_password: str | None = None
+    status: EndpointStatus | None = None
+    description: str | None = None
 
     def given(self) -> dict[str, object]:
-        return {name: value for name, value in vars(self).items() if value is not UNSET}
+        return {name: getattr(self, name) for name in self.model_fields_set}
 
 
-@dataclass(frozen=True)
-class EndpointView:
+class EndpointView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     id: int
     public_id: str
     dialect: str
@@ -83,8 +82,9 @@ class EndpointView:
     secret_rotating_until: datetime | None = None
 
 
-@dataclass(frozen=True)
-class DeliveryView:
+class DeliveryView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     id: int
     endpoint_id: str
     interaction_id: int
@@ -98,8 +98,9 @@ class DeliveryView:
     finished_at: datetime | None
 
 
-@dataclass(frozen=True)
-class AttemptView:
+class AttemptView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
     id: int
     delivery_id: int
     endpoint_id: str
@@ -113,7 +114,8 @@ class AttemptView:
     error: str | None
 
 
-@dataclass
-class Created:
+class Created(BaseModel):
+    """A saved endpoint and its signing secret: the one time the secret is shown."""
+
     view: EndpointView
-    secret: str = field(repr=False)
+    secret: str = Field(repr=False)

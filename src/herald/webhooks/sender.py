@@ -20,7 +20,8 @@ from aiohttp.resolver import ThreadedResolver
 from yarl import URL
 
 from herald.db.base import utcnow
-from herald.webhooks.delivery import Outcome, Outgoing, parse_retry_after
+from herald.webhooks.delivery import parse_retry_after
+from herald.webhooks.records import Outcome, Outgoing
 from herald.webhooks.ssrf import is_public_address, literal_address
 
 log = structlog.get_logger()

@@ -10,33 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from herald.extension import ExtensionPoint
-
-
-@dataclass(frozen=True)
-class EventFacts:
-    """One ledger row with what its payload needs from around it (message, first send, account zone)."""
-
-    interaction_id: int
-    type: str
-    message_id: int
-    contact_id: int
-    contact_email: str | None
-    contact_phone: str | None
-    occurred_at: datetime
-    recorded_at: datetime
-    event_id: str | None
-    metadata: dict[str, Any]
-    channel: str
-    campaign_name: str
-    timezone: str
-    send_id: int | None
-    sent_at: datetime | None
-
+from herald.webhooks.records import EventFacts
 
 PayloadBuilder = Callable[[str, EventFacts], dict[str, Any]]
 

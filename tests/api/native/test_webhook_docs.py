@@ -28,9 +28,9 @@ def test_the_documented_payloads_have_the_shape_herald_sends() -> None:
     from herald.api.native.webhooks import payload as native_payload
     from herald.api.native.webhooks.docs import InteractionData, NativeEvent, SenderGuideEvent
     from herald.api.senderguide import webhook_payload as senderguide_payload
-    from herald.webhooks import shapes
+    from herald.webhooks import records
 
-    facts = shapes.EventFacts(
+    facts = records.EventFacts(
         interaction_id=1042, type="replies", message_id=7, contact_id=31, contact_email=None,
         contact_phone="+27792899967", occurred_at=datetime(2026, 3, 1, 16, 45, 31, tzinfo=UTC),
         recorded_at=datetime(2026, 3, 1, 16, 45, 32, tzinfo=UTC), event_id="gw-88121",

@@ -18,7 +18,7 @@ import structlog
 from starlette.concurrency import run_in_threadpool
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from herald.accounts.service import Principal
+from herald.accounts.schemas import Principal
 from herald.api.context import AppContext
 from herald.api.expertsender import codes, parse, render, views
 from herald.errors import HeraldError, NotFound, Unauthenticated

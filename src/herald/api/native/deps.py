@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
 
-from herald.accounts.service import Principal
+from herald.accounts.schemas import Principal
 from herald.api.context import AppContext, key_from_authorization
 from herald.errors import Unauthenticated
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from herald.interactions.schemas import MAX_EVENT_ID_LENGTH, NewInteraction, Rejection
+from herald.interactions.records import NewInteraction, Rejection
+from herald.interactions.schemas import MAX_EVENT_ID_LENGTH
 from herald.interactions.types import ALL_TYPES, InteractionType
 
 _STRING_METADATA = ("url", "text", "reason", "user_agent", "ip", "provider_message_id")

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
-from herald.accounts.service import Principal
+from herald.accounts.schemas import Principal
 from herald.api.native.deps import Context, CurrentAccount
 from herald.api.native.interaction_rows import parse_occurred_at, validate_row
 from herald.api.native.pagination import Cursor, Limit, decode_cursor, encode_cursor
@@ -19,7 +19,8 @@ from herald.api.native.problems import problem
 from herald.db.engine import Database
 from herald.errors import FieldProblem, InvalidInput
 from herald.interactions import service as interactions_service
-from herald.interactions.schemas import MAX_BATCH, IngestResult, InteractionFilter, InteractionView, Rejection
+from herald.interactions.records import IngestResult, InteractionView, Rejection
+from herald.interactions.schemas import MAX_BATCH, InteractionFilter
 from herald.interactions.types import InteractionType
 
 router = APIRouter(tags=["interactions"])

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import orjson
 
-from herald.interactions.schemas import ReportSlice
+from herald.interactions.records import ReportSlice
 from herald.timezones import zone
 
 JSON = "application/json"

@@ -11,7 +11,7 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 
-from herald.accounts.service import Principal
+from herald.accounts.schemas import Principal
 from herald.api.context import AppContext, key_from_authorization
 from herald.api.senderguide import render, webhook_wire
 from herald.api.senderguide.codes import DIALECT

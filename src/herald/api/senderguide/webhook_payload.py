@@ -8,7 +8,8 @@ from typing import Any
 
 from herald.api.senderguide.codes import DIALECT, WIRE_EVENT_TYPES
 from herald.timezones import zone
-from herald.webhooks.shapes import EventFacts, PayloadShape
+from herald.webhooks.records import EventFacts
+from herald.webhooks.shapes import PayloadShape
 
 
 def _local(moment: datetime | None, timezone: str) -> str | None:

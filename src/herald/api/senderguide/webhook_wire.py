@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 from uuid import UUID
 
@@ -20,7 +20,7 @@ from herald.api.senderguide.codes import DIALECT, EVENT_TYPES, WIRE_EVENT_TYPES
 from herald.errors import FieldProblem, InvalidInput, NotFound
 from herald.timezones import zone
 from herald.webhooks import service as webhooks_service
-from herald.webhooks.schemas import UNSET, EndpointPatch, EndpointSpec, EndpointStatus, EndpointView
+from herald.webhooks.schemas import EndpointPatch, EndpointSpec, EndpointStatus, EndpointView
 
 VERBS = ("POST", "GET")
 # What a stored password looks like on the way out. Sent back on update it means "keep the stored one",
@@ -29,6 +29,8 @@ PASSWORD_MASK = "********"  # noqa: S105 (the mask, not a password)
 NOT_FOUND = "webhook not found"
 MAX_BODY_BYTES = 64 * 1024
 NOT_JSON = "request body is not valid JSON"
+# "Leave it as it is": what ``_auth`` gives for a part of basic auth an update does not name.
+UNSET: object = object()
 
 
 class _Problems:
@@ -84,7 +86,11 @@ def parse_update(body: bytes) -> EndpointPatch:
         patch.verb = _verb(webhook["verb"], problems)
     if "status" in webhook:
         patch.status = _status(webhook["status"], problems)
-    patch.auth_username, patch.auth_password = _auth(webhook, problems, partial=True)
+    username, password = _auth(webhook, problems, partial=True)
+    if username is not UNSET:
+        patch.auth_username = cast("str | None", username)
+    if password is not UNSET:
+        patch.auth_password = cast("str | None", password)
     problems.raise_any()
     return patch
 

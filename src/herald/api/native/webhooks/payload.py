@@ -6,7 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from herald.interactions.types import ALL_TYPES
-from herald.webhooks.shapes import EventFacts, PayloadShape
+from herald.webhooks.records import EventFacts
+from herald.webhooks.shapes import PayloadShape
 
 # The name endpoints created through the native API carry.
 DIALECT = "native"

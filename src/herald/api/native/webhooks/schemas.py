@@ -411,11 +411,11 @@ def webhook_fields(view: EndpointView) -> dict[str, Any]:
 
 
 def delivery_out(view: DeliveryView) -> DeliveryOut:
-    return DeliveryOut(**vars(view))
+    return DeliveryOut(**view.model_dump())
 
 
 def attempt_out(view: AttemptView) -> AttemptOut:
-    return AttemptOut(**vars(view))
+    return AttemptOut(**view.model_dump())
 
 
 @contextmanager

@@ -11,6 +11,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -76,15 +77,24 @@ def postgres_database() -> Iterator[str]:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(f"{reason} (CI=true: the PostgreSQL half must run)")
         pytest.skip(f"SKIPPING THE POSTGRESQL HALF OF THE SUITE: {reason}")
-    name = f"herald_test_{uuid.uuid4().hex[:12]}"
+    admin.dispose()
+    with empty_postgres_database() as url:
+        database = connect(Settings(database_url=url))
+        db_migrate.upgrade(database.writer)
+        database.dispose()
+        yield url
+
+
+@contextmanager
+def empty_postgres_database(prefix: str = "herald_test") -> Iterator[str]:
+    """A new, empty database on the test server (its URL), dropped when the block ends."""
+    admin = sa.create_engine(_psycopg_url(postgres_admin_url()), isolation_level="AUTOCOMMIT")
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     with admin.connect() as conn:
         conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = sa.engine.make_url(_psycopg_url(admin_url)).set(database=name).render_as_string(hide_password=False)
-    database = connect(Settings(database_url=url))
-    db_migrate.upgrade(database.writer)
-    database.dispose()
+    url = sa.engine.make_url(_psycopg_url(postgres_admin_url())).set(database=name)
     try:
-        yield url
+        yield url.render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import subprocess
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
 
-from tests.conftest import TEST_SECRET_KEY, _psycopg_url, postgres_admin_url
+from tests.conftest import TEST_SECRET_KEY, _psycopg_url, empty_postgres_database
 from tests.e2e.server import HERALD, Server
 
 HEAD = "0006"
@@ -23,17 +22,8 @@ ALL_REVISIONS = '"0001", "0002", "0003", "0004", "0005", "0006"'
 def empty_postgres(postgres_database: str) -> Iterator[str]:
     """A new database beside the suite's own (whose fixture skips loudly, or fails under CI, without a
     reachable server)."""
-    admin = sa.create_engine(_psycopg_url(postgres_admin_url()), isolation_level="AUTOCOMMIT")
-    name = f"herald_test_lock_{uuid.uuid4().hex[:10]}"
-    with admin.connect() as conn:
-        conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-    url = sa.engine.make_url(postgres_admin_url()).set(database=name).render_as_string(hide_password=False)
-    try:
+    with empty_postgres_database("herald_test_lock") as url:
         yield url
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
 
 
 def _versions(url: str) -> list[str]:

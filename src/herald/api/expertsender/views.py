@@ -48,17 +48,9 @@ class SmsMessageSummary:
 
 
 @dataclass(frozen=True)
-class SmsMessageDetail:
+class SmsMessageDetail(SmsMessageSummary):
     """One SMS/MMS message with its targeting; ``sent_at`` is its first send ever (UTC)."""
 
-    id: int
-    channel: Channel
-    type: MessageType
-    sent_at: datetime | None
-    tags: tuple[str, ...]
-    sender: str
-    campaign_description: str
-    subject: str | None
     throttling_method: ThrottlingMethod
     throttling_hours: int | None
     google_analytics_tags: tuple[GoogleAnalyticsTag, ...]

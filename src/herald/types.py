@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Sequence
 from enum import StrEnum
 from typing import TypeVar
@@ -22,6 +23,26 @@ class Channel(StrEnum):
 
 
 TEXT_CHANNELS = (Channel.SMS, Channel.MMS)
+
+
+_ASCII_INTEGER = re.compile(r"[+-]?[0-9]+")
+# Beyond this many digits a number saturates: no id, page or count Herald keeps comes close, and Python
+# refuses to convert strings of more than 4,300 digits at all.
+MAX_INTEGER_DIGITS = 18
+
+
+def parse_integer(text: str) -> int | None:
+    """The integer an optionally signed run of ASCII digits spells; None for anything else (other
+    scripts' digits, such as superscript two or Arabic-Indic one, included). A run longer than
+    ``MAX_INTEGER_DIGITS`` saturates at ±10**18, so an over-long number is simply too large, never an
+    error."""
+    if not _ASCII_INTEGER.fullmatch(text):
+        return None
+    digits = text.lstrip("+-").lstrip("0")
+    if len(digits) > MAX_INTEGER_DIGITS:
+        limit: int = 10**MAX_INTEGER_DIGITS
+        return -limit if text.startswith("-") else limit
+    return int(text)
 
 
 def is_possible_id(value: int) -> bool:

@@ -220,3 +220,37 @@ def test_counters_equal_a_recount_of_the_ledger(
     assert snapshot() == incremental
     with database.read() as session:
         assert session.scalar(select(func.sum(InteractionCount.n))) == 120
+
+
+@pytest.mark.parametrize("moment", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00"])
+def test_a_time_whose_offset_leaves_the_calendar_is_rejected_alone(
+    client: TestClient, tenant: TenantKey, sent: tuple[int, int], moment: str
+) -> None:
+    message_id, contact_id = sent
+    rows = [
+        event(message_id, contact_id, "sends", moment),
+        event(message_id, contact_id, "opens", "2024-01-01T10:00:00Z"),
+    ]
+    response = post(client, tenant, rows)
+    assert response.status_code == 200, response.text
+    body = response.json()
+    assert (body["recorded"], body["rejected"]) == (1, 1)
+    assert body["rejections"][0]["index"] == 0
+    assert "occurred_at" in body["rejections"][0]["reason"]
+
+
+@pytest.mark.parametrize("name", ["occurred_from", "occurred_to"])
+@pytest.mark.parametrize("value", ["0001-01-01T00:00:00+14:00", "9999-12-31T23:59:59-12:00", "xyz"])
+def test_a_listing_filter_outside_the_calendar_is_a_400_naming_the_reason(
+    client: TestClient, tenant: TenantKey, name: str, value: str
+) -> None:
+    response = client.get("/v1/interactions", params={name: value}, headers=tenant.bearer)
+    assert response.status_code == 400, response.text
+    problem = response.json()
+    assert problem["errors"] == [
+        {
+            "field": name,
+            "reason": "must be an RFC 3339 timestamp with an offset, between the years 1 and 9999 in UTC",
+        }
+    ]
+    assert value not in problem["detail"]

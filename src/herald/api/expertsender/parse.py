@@ -15,10 +15,9 @@ from urllib.parse import unquote_to_bytes
 from herald.api.expertsender import codes
 from herald.api.expertsender.views import SmsMessageQuery
 from herald.errors import InvalidInput
-from herald.types import MAX_ID
+from herald.types import MAX_ID, parse_integer
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
-_INTEGER = re.compile(r"[+-]?\d+", re.ASCII)
 _SHOWN = 60  # characters of a bad value echoed back in an error text
 
 
@@ -84,7 +83,7 @@ def message_id(segment: str) -> int | None:
 
     Anything but an optionally signed run of ASCII digits is a 400.
     """
-    if not _INTEGER.fullmatch(segment):
+    value = parse_integer(segment)
+    if value is None:
         raise InvalidInput(f"Invalid message ID '{_shown(segment)}': expected an integer.")
-    value = int(segment)
     return value if 1 <= value <= MAX_ID else None

@@ -24,7 +24,8 @@ def _positive_int(value: Any) -> int | None:
 
 
 def parse_occurred_at(value: Any) -> datetime | None:
-    """An RFC 3339 timestamp with an explicit offset, as UTC; None when it is anything else."""
+    """An RFC 3339 timestamp with an explicit offset, as UTC; None when it is anything else, or when its
+    offset moves it outside the years 1 to 9999 in UTC (``0001-01-01T00:00:00+14:00``)."""
     if not isinstance(value, str) or not 10 < len(value) <= 40:
         return None
     try:
@@ -33,7 +34,10 @@ def parse_occurred_at(value: Any) -> datetime | None:
         return None
     if parsed.tzinfo is None or parsed.utcoffset() is None:
         return None
-    return parsed.astimezone(UTC)
+    try:
+        return parsed.astimezone(UTC)
+    except OverflowError:
+        return None
 
 
 def _metadata_problem(metadata: dict[str, Any]) -> str | None:
@@ -70,7 +74,11 @@ def validate_row(index: int, raw: Any) -> NewInteraction | Rejection:
         return Rejection(index, f"type must be one of: {', '.join(ALL_TYPES)}")
     occurred_at = parse_occurred_at(raw.get("occurred_at"))
     if occurred_at is None:
-        return Rejection(index, "occurred_at is required, as RFC 3339 with an offset (2024-05-15T20:04:59Z)")
+        return Rejection(
+            index,
+            "occurred_at is required, as RFC 3339 with an offset (2024-05-15T20:04:59Z), "
+            "between the years 1 and 9999 in UTC",
+        )
     event_id = raw.get("event_id")
     if event_id is not None and (
         not isinstance(event_id, str) or not event_id or len(event_id) > MAX_EVENT_ID_LENGTH

@@ -164,9 +164,8 @@ def _timestamp(name: str, value: str | None) -> datetime | None:
         return None
     parsed = parse_occurred_at(value)
     if parsed is None:
-        raise InvalidInput(
-            f"{name} is not an RFC 3339 timestamp with an offset", problems=[FieldProblem(name, value)]
-        )
+        reason = "must be an RFC 3339 timestamp with an offset, between the years 1 and 9999 in UTC"
+        raise InvalidInput(f"{name} {reason}", problems=[FieldProblem(name, reason)])
     return parsed
 
 

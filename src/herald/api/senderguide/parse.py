@@ -15,10 +15,10 @@ import orjson
 
 from herald.interactions.schemas import ReportQuery
 from herald.interactions.types import ALL_TYPES, InteractionType
+from herald.types import parse_integer
 
 REQUIRED_KEYS = ("interactionType", "fromDate", "toDate", "order")
-_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-_INTEGER = re.compile(r"^\s*[+-]?\d+\s*$")
+_DATE = re.compile(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$")
 MAX_PAGE = 10**12
 
 
@@ -62,9 +62,10 @@ def _page_number(value: Any) -> int:
             raise ReportRequestError("pageNumber must be a whole number")
         value = int(value)
     elif isinstance(value, str):
-        if not _INTEGER.match(value):
+        parsed = parse_integer(value.strip())
+        if parsed is None:
             raise ReportRequestError("pageNumber is not numeric")
-        value = int(value)
+        value = parsed
     elif not isinstance(value, int):
         raise ReportRequestError("pageNumber is not numeric")
     if value < 1:

@@ -17,6 +17,7 @@ from herald.api.senderguide.cache import ReportCache
 from herald.api.senderguide.errors import error_response
 from herald.errors import NotFound
 from herald.interactions import report as interactions_report
+from herald.types import is_possible_id, parse_integer
 
 MAX_BODY_BYTES = 64 * 1024
 PAGE_SIZE = 100
@@ -35,9 +36,9 @@ def answer_report(
             request = parse.report_query(body)
         except parse.ReportRequestError as exc:
             return 400, render.report_error(400, exc.status)
-        if not raw_id.isdigit() or len(raw_id) > 18:
+        message_id = parse_integer(raw_id) if raw_id[:1].isascii() and raw_id[:1].isdigit() else None
+        if message_id is None or not is_possible_id(message_id):
             return 404, render.report_error(404, "message not found")
-        message_id = int(raw_id)
         try:
             rows = interactions_report.report_slice(
                 session,

@@ -14,6 +14,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from herald.api.context import AppContext
 from herald.api.expertsender.app import create_expertsender_app
 from herald.api.native.app import create_native_app
+from herald.api.native.guard import CredentialsFirst
 from herald.api.senderguide.app import create_senderguide_app
 from herald.db.engine import Database, connect
 from herald.settings import Settings
@@ -46,7 +47,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or Settings()
     context = AppContext(settings=settings, database=database or connect(settings))
     return DialectRouter(
-        native=create_native_app(context),
+        native=CredentialsFirst(create_native_app(context), context),
         senderguide=create_senderguide_app(context),
         expertsender=create_expertsender_app(context),
     )

@@ -18,9 +18,6 @@ from herald.webhooks.secrets import SecretBox, load_secret_box
 class AppContext:
     settings: Settings
     database: Database
-    # Bumped after every commit of this process that adds interactions; caches of derived answers
-    # (the report cache) compare it to drop what those interactions made stale.
-    ledger_changed: int = 0
     # Seals webhook passwords and signing secrets; built from the settings unless given.
     secrets: SecretBox = field(default=None)  # type: ignore[assignment]
 

@@ -33,6 +33,13 @@ def day_bounds(first: date, last: date, timezone: str) -> tuple[int, int]:
     return lo, END_OF_TIME_S if hi is None else hi
 
 
+def report_version(session: Session, *, message_id: int) -> int:
+    """A number that changes whenever anything the message's report shows changes: its newest ledger id
+    (the ledger is append-only and its ids only grow). A cached page is valid while this is unchanged, in
+    every process, since every process reads it from the database. Read-only, one index seek."""
+    return repository.last_id(session, message_id=message_id)
+
+
 def report_slice(
     session: Session, *, account_id: int, timezone: str, message_id: int, query: ReportQuery
 ) -> ReportSlice:

@@ -208,6 +208,15 @@ def first_send_seconds(
     return result
 
 
+_LAST_ID = "SELECT max(id) FROM interactions WHERE message_id = :message_id"
+
+
+def last_id(session: Session, *, message_id: int) -> int:
+    """The message's newest ledger id (0 without rows): one seek of ``ix_interactions_message_seq``."""
+    rows = dialect.fetch_all(session, _LAST_ID, {"message_id": message_id})
+    return int(rows[0][0] or 0) if rows else 0
+
+
 # --- the report ----------------------------------------------------------------------------------------
 # Plain SQL, compiled once: a report page runs these four statements and nothing else.
 

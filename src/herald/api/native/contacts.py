@@ -10,6 +10,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 
 from herald.api.native.deps import Context, CurrentAccount
+from herald.api.native.guard import STREAMED
 from herald.api.native.pagination import DEFAULT_LIMIT, Cursor, Limit, Page, decode_cursor, page_of
 from herald.api.native.problems import PROBLEM_JSON, problem
 from herald.api.native.routing import contact_key, contact_view, problem_responses
@@ -21,8 +22,7 @@ from herald.contacts.imports.schemas import ImportResult
 from herald.contacts.schemas import ContactCreate, ContactFilter, ContactPatch, ContactView
 
 router = APIRouter(tags=["contacts"])
-
-MAX_IMPORT_BYTES = 200 * 1024 * 1024
+MAX_IMPORT_BYTES = STREAMED["/v1/contacts/import"]
 
 
 @router.post(
@@ -141,10 +141,7 @@ async def import_contacts(
             "send the import as text/csv or application/x-ndjson",
             code="unsupported_media_type",
         )
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > MAX_IMPORT_BYTES:
-        return _too_large()
-    received = 0
+    received = 0  # the declared length was judged by CredentialsFirst
     async for chunk in request.stream():
         received += len(chunk)
         if received > MAX_IMPORT_BYTES:

@@ -30,6 +30,9 @@ def get_principal(
     x_api_key: Annotated[str | None, Depends(_api_key_header)],
 ) -> Principal:
     """The account of ``Authorization: Bearer KEY`` (or Basic with the key as password, or ``X-API-Key``)."""
+    known: Principal | None = getattr(request.state, "principal", None)  # checked by CredentialsFirst
+    if known is not None:
+        return known
     key = key_from_authorization(request.headers.get("authorization")) or x_api_key
     principal = context.principal_for_key(key)
     if principal is None:

@@ -30,14 +30,10 @@ _TITLES = {
 }
 
 
-def problem(
-    status: int,
-    detail: str,
-    *,
-    code: str | None = None,
-    errors: list[dict[str, Any]] | None = None,
-    headers: dict[str, str] | None = None,
-) -> Response:
+def problem_body(
+    status: int, detail: str, *, code: str | None = None, errors: list[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """The RFC 9457 object: ``type``, ``title``, ``status``, ``detail``, and Herald's ``code``/``errors``."""
     body: dict[str, Any] = {
         "type": f"https://herald.dev/problems/{code}" if code else "about:blank",
         "title": _TITLES.get(status, "Error"),
@@ -48,6 +44,18 @@ def problem(
         body["code"] = code
     if errors:
         body["errors"] = errors
+    return body
+
+
+def problem(
+    status: int,
+    detail: str,
+    *,
+    code: str | None = None,
+    errors: list[dict[str, Any]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    body = problem_body(status, detail, code=code, errors=errors)
     return Response(orjson.dumps(body), status_code=status, media_type=PROBLEM_JSON, headers=headers)
 
 

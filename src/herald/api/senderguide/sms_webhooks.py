@@ -8,10 +8,11 @@ from collections.abc import Callable
 
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.requests import ClientDisconnect, Request
+from starlette.requests import Request
 from starlette.responses import Response
 
 from herald.accounts.schemas import Principal
+from herald.api.bodies import BodyTooLarge, ClientGone, read_body
 from herald.api.context import AppContext, key_from_authorization
 from herald.api.senderguide import render, webhook_wire
 from herald.api.senderguide.codes import DIALECT
@@ -20,36 +21,38 @@ from herald.errors import InvalidInput, NotFound
 from herald.webhooks import service as webhooks_service
 
 SMS_WEBHOOKS = "/api/2.0/production/sms/webhooks"
-Operation = Callable[[AppContext, Principal], bytes]
+Operation = Callable[[AppContext, Principal, bytes], bytes]
 
 
-def _call(context: AppContext, authorization: str | None, operation: Operation) -> tuple[int, bytes]:
-    """Authenticate, then run one webhook operation in its own transaction; errors become answers."""
-    principal = context.principal_for_key(key_from_authorization(authorization))
-    if principal is None:
-        return 401, b""  # rendered by error_response, with its WWW-Authenticate header
+def _run(context: AppContext, principal: Principal, operation: Operation, body: bytes) -> tuple[int, bytes]:
+    """Run one webhook operation in its own transaction; errors become answers."""
     try:
-        return 200, operation(context, principal)
+        return 200, operation(context, principal, body)
     except InvalidInput as error:
         return 400, webhook_wire.render_invalid(error)
     except NotFound:
         return 404, webhook_wire.render_not_found()
 
 
-async def _answer(request: Request, operation: Operation) -> Response:
-    # Low traffic: always in the threadpool (a save resolves the URL's host), whatever the database.
+async def _answer(request: Request, operation: Operation, *, reads_body: bool = False) -> Response:
+    """Credentials first (401), then the body's size (400), then the body and the operation. Low traffic:
+    always in the threadpool (a save resolves the URL's host), whatever the database."""
     context: AppContext = request.app.state.context
-    status, content = await run_in_threadpool(_call, context, request.headers.get("authorization"), operation)
-    if status == 401:
+    key = key_from_authorization(request.headers.get("authorization"))
+    principal = await run_in_threadpool(context.principal_for_key, key)
+    if principal is None:
         return error_response(request, 401, "invalid credentials")
+    body = b""
+    if reads_body:
+        try:
+            body = await read_body(request.scope, request.receive, webhook_wire.MAX_BODY_BYTES)
+        except BodyTooLarge:
+            too_large = webhook_wire.render_invalid(InvalidInput(webhook_wire.TOO_LARGE))
+            return Response(too_large, status_code=400, media_type=render.JSON)
+        except ClientGone:
+            return Response(status_code=499)
+    status, content = await run_in_threadpool(_run, context, principal, operation, body)
     return Response(content, status_code=status, media_type=render.JSON)
-
-
-async def _body(request: Request) -> bytes | Response:
-    try:
-        return await request.body()
-    except ClientDisconnect:
-        return Response(status_code=499)
 
 
 def _path_id(request: Request) -> str:
@@ -60,7 +63,7 @@ def _path_id(request: Request) -> str:
 
 
 async def list_webhooks(request: Request) -> Response:
-    def operation(context: AppContext, principal: Principal) -> bytes:
+    def operation(context: AppContext, principal: Principal, body: bytes) -> bytes:
         with context.database.read() as session:
             views = webhooks_service.list_endpoints(session, account_id=principal.account_id, dialect=DIALECT)
         return webhook_wire.render_webhooks(views, principal.timezone)
@@ -69,11 +72,7 @@ async def list_webhooks(request: Request) -> Response:
 
 
 async def create_webhook(request: Request) -> Response:
-    body = await _body(request)
-    if isinstance(body, Response):
-        return body
-
-    def operation(context: AppContext, principal: Principal) -> bytes:
+    def operation(context: AppContext, principal: Principal, body: bytes) -> bytes:
         spec = webhook_wire.parse_create(body)
         webhooks_service.prefetch_url(spec.url, context.webhook_policy)  # DNS outside the write lock
         with context.database.write() as session:
@@ -86,13 +85,13 @@ async def create_webhook(request: Request) -> Response:
             )
         return webhook_wire.render_webhook(created.view, principal.timezone)
 
-    return await _answer(request, operation)
+    return await _answer(request, operation, reads_body=True)
 
 
 async def get_webhook(request: Request) -> Response:
     raw_id = _path_id(request)
 
-    def operation(context: AppContext, principal: Principal) -> bytes:
+    def operation(context: AppContext, principal: Principal, body: bytes) -> bytes:
         public_id = webhook_wire.parse_webhook_id(raw_id)
         with context.database.read() as session:
             view = webhooks_service.get_endpoint(
@@ -105,11 +104,8 @@ async def get_webhook(request: Request) -> Response:
 
 async def update_webhook(request: Request) -> Response:
     raw_id = _path_id(request)
-    body = await _body(request)
-    if isinstance(body, Response):
-        return body
 
-    def operation(context: AppContext, principal: Principal) -> bytes:
+    def operation(context: AppContext, principal: Principal, body: bytes) -> bytes:
         patch = webhook_wire.parse_update(body)  # a malformed body is a 400 whatever the id
         public_id = webhook_wire.parse_webhook_id(raw_id)
         webhooks_service.prefetch_url(patch.url, context.webhook_policy)
@@ -125,13 +121,13 @@ async def update_webhook(request: Request) -> Response:
             )
         return webhook_wire.render_webhook(view, principal.timezone)
 
-    return await _answer(request, operation)
+    return await _answer(request, operation, reads_body=True)
 
 
 async def delete_webhook(request: Request) -> Response:
     raw_id = _path_id(request)
 
-    def operation(context: AppContext, principal: Principal) -> bytes:
+    def operation(context: AppContext, principal: Principal, body: bytes) -> bytes:
         public_id = webhook_wire.parse_webhook_id(raw_id)
         with context.database.write() as session:
             webhooks_service.delete_endpoint(

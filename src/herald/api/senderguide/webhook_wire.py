@@ -28,6 +28,7 @@ VERBS = ("POST", "GET")
 PASSWORD_MASK = "********"  # noqa: S105 (the mask, not a password)
 NOT_FOUND = "webhook not found"
 MAX_BODY_BYTES = 64 * 1024
+TOO_LARGE = "request body is too large"
 NOT_JSON = "request body is not valid JSON"
 # "Leave it as it is": what ``_auth`` gives for a part of basic auth an update does not name.
 UNSET: object = object()
@@ -166,7 +167,7 @@ def _timestamp(moment: datetime, timezone: str) -> str:
 
 def _webhook_object(body: bytes) -> dict[str, Any]:
     if len(body) > MAX_BODY_BYTES:
-        raise InvalidInput("request body is too large")
+        raise InvalidInput(TOO_LARGE)
     try:
         data = orjson.loads(body)
     except orjson.JSONDecodeError:

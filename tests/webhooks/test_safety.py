@@ -42,6 +42,37 @@ def test_private_loopback_and_link_local_hosts_are_refused(url: str) -> None:
         ssrf.check_url(url, allow_private=False)
 
 
+@pytest.mark.parametrize(
+    "address",
+    [
+        "fec0::1",  # IPv6 site-local
+        "2002:7f00:1::",  # 6to4 around 127.0.0.1
+        "2002:a00:1::",  # 6to4 around 10.0.0.1
+        "64:ff9b::7f00:1",  # NAT64 around 127.0.0.1
+        "64:ff9b::a9fe:a9fe",  # NAT64 around 169.254.169.254
+        "64:ff9b:1::808:808",  # local-use NAT64
+        "2001:0:4136:e378:8000:63bf:3fff:fdd2",  # Teredo with a documentation-range client
+        "::ffff:127.0.0.1",  # IPv4-mapped loopback
+        "::7f00:1",  # IPv4-compatible (deprecated) loopback
+        "ff0e::1",  # global-scope multicast
+        "100.64.0.1",  # carrier-grade NAT
+    ],
+)
+def test_wrapped_and_non_global_addresses_are_refused_at_registration_and_delivery(address: str) -> None:
+    assert not ssrf.is_public_address(address)  # what the delivery's resolver and literal check ask
+    with pytest.raises(ssrf.ForbiddenAddress):
+        ssrf.check_url(
+            f"http://[{address}]/" if ":" in address else f"http://{address}/", allow_private=False
+        )
+
+
+@pytest.mark.parametrize(
+    "address", ["2002:808:808::1", "64:ff9b::808:808", "::ffff:8.8.8.8", "2606:4700::1111"]
+)
+def test_wrapped_forms_of_a_public_address_are_judged_by_the_address_inside(address: str) -> None:
+    assert ssrf.is_public_address(address)
+
+
 def test_a_public_address_is_accepted() -> None:
     ssrf.check_url("https://93.184.215.14/hook", allow_private=False)
 

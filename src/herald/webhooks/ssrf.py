@@ -23,19 +23,42 @@ class ForbiddenAddress(ValueError):
     """The URL's host is, or resolves to, an address webhooks may not call."""
 
 
+# NAT64's well-known prefix (RFC 6052): the last 32 bits are the IPv4 address the packet goes to.
+NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
+# Local-use NAT64 (RFC 8215): translated inside one network, never a public destination.
+LOCAL_NAT64 = ipaddress.IPv6Network("64:ff9b:1::/48")
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+
+
+def _destinations(ip: IPAddress) -> list[IPAddress]:
+    """The addresses a packet to ``ip`` really reaches: the IPv4 address inside an IPv4-mapped, 6to4,
+    NAT64 or Teredo address (Teredo: its server and its client), else ``ip`` itself."""
+    if isinstance(ip, ipaddress.IPv4Address):
+        return [ip]
+    if ip.ipv4_mapped is not None:
+        return [ip.ipv4_mapped]
+    if ip.sixtofour is not None:
+        return [ip.sixtofour]
+    if ip.teredo is not None:
+        return list(ip.teredo)
+    if ip in NAT64:
+        return [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)]
+    return [ip]
+
+
+def _is_global(ip: IPAddress) -> bool:
+    if isinstance(ip, ipaddress.IPv6Address) and (ip.is_site_local or ip in LOCAL_NAT64):
+        return False
+    return ip.is_global and not (ip.is_multicast or ip.is_reserved or ip.is_unspecified)
+
+
 def is_public_address(address: str) -> bool:
+    """Only globally routable destinations: ``ipaddress``'s ``is_global``, with IPv6 site-local, multicast
+    and reserved addresses refused, and IPv4-mapped, 6to4, NAT64 and Teredo forms judged by the address
+    inside (``2002:7f00:1::`` is 127.0.0.1 behind a 6to4 relay)."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return not (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_reserved
-        or ip.is_unspecified
-        or not ip.is_global
-    )
+    return all(_is_global(destination) for destination in _destinations(ip))
 
 
 def literal_address(host: str) -> str | None:

@@ -37,69 +37,33 @@ from __future__ import annotations
 
 import argparse
 import json
-import re
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from collections.abc import Callable
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
 import orjson
-from sqlalchemy import event
 
 import common
-from common import RESULTS_DIR, Timing, Verdicts, fmt_ms, log, table
+from common import RESULTS_DIR, Timing, fmt_ms, log
 from herald.accounts import service as accounts_service
 from herald.api.senderguide import render
 from herald.api.senderguide.parse import ReportRequest
 from herald.api.senderguide.report import PAGE_SIZE
-from herald.db import dialect
 from herald.db.engine import Database, connect
 from herald.interactions import report as interactions_report
-from herald.interactions.schemas import ReportSlice
+from herald.interactions.records import ReportSlice
 from herald.interactions.types import InteractionType
 from herald.settings import Settings
 from loader import GENERATOR_VERSION, T0, Loaded, Shape, load_postgres, load_sqlite
+from report_results import KINDS, ORDERS, DbResult, PageResult, judge, print_result
+from report_sql import Floor, captured_sql, explain
 
-KINDS = ("sends", "opens")
-ORDERS = ("asc", "desc")
 FROM_DATE = datetime.fromtimestamp(T0, UTC).date()
 TO_DATE = FROM_DATE + timedelta(days=31)
-
-
-@dataclass
-class PageResult:
-    kind: str
-    order: str
-    label: str
-    page: int
-    service: Timing
-    service_cpu: Timing
-    render_ms: float
-    http: Timing | None
-    floor: Timing
-    floor_join: Timing
-    same_rows: bool
-    same_bytes: bool | None = None
-
-
-@dataclass
-class DbResult:
-    db: str
-    shape: dict[str, Any]
-    load_timings_s: dict[str, float]
-    reused: bool
-    pages: list[PageResult] = field(default_factory=list)
-    auth: Timing | None = None
-    count_ms: dict[str, float] = field(default_factory=dict)
-    offset_ms: dict[str, float] = field(default_factory=dict)
-    statements: list[str] = field(default_factory=list)
-    plans: dict[str, str] = field(default_factory=dict)
-    load: dict[str, Any] = field(default_factory=dict)
-    verdicts: list[tuple[str, bool, str]] = field(default_factory=list)
 
 
 def timed(fn: Callable[[], Any], repeat: int, warmup: int = 5) -> tuple[Timing, Any]:
@@ -133,118 +97,6 @@ def report_body(kind: str, order: str, page: int) -> bytes:
             "pageNumber": page,
         }
     )
-
-
-# --- the floor: raw SQL through the driver -----------------------------------------------------------
-
-
-class Floor:
-    """The same rows fetched by hand: a keyset seek from the page's known first key."""
-
-    def __init__(self, database: Database) -> None:
-        self.dialect = database.dialect
-        self.raw = database.reader.raw_connection()
-        self.mark = "?" if self.dialect == "sqlite" else "%s"
-
-    def close(self) -> None:
-        self.raw.rollback()
-        self.raw.close()
-
-    def sql(self, *, descending: bool, join: bool) -> str:
-        m = self.mark
-        cmp, direction = ("<=", "DESC") if descending else (">=", "ASC")
-        columns = "i.id, i.contact_id, i.contact_email, i.occurred_s"
-        source = "interactions i"
-        if join:
-            columns += ", f.first_send_s"
-            source += (
-                " LEFT JOIN first_sends f ON f.message_id = i.message_id AND f.contact_id = i.contact_id"
-            )
-        return (
-            f"SELECT {columns} FROM {source} WHERE i.message_id = {m} AND i.type = {m} "
-            f"AND (i.occurred_s, i.id) {cmp} ({m}, {m}) AND i.occurred_s >= {m} AND i.occurred_s < {m} "
-            f"ORDER BY i.occurred_s {direction}, i.id {direction} LIMIT 100"
-        )
-
-    def page(
-        self,
-        *,
-        message_id: int,
-        kind: str,
-        first: tuple[int, int],
-        bounds: tuple[int, int],
-        descending: bool,
-        join: bool,
-    ) -> list[Any]:
-        cursor = self.raw.cursor()
-        cursor.execute(self.sql(descending=descending, join=join), (message_id, kind, *first, *bounds))
-        rows = cursor.fetchall()
-        cursor.close()
-        return list(rows)
-
-    def scalar_ms(self, sql: str, params: tuple[Any, ...], repeat: int) -> tuple[float, Any]:
-        cursor = self.raw.cursor()
-        cursor.execute(sql.replace("?", self.mark), params)  # warm the cache once
-        value = cursor.fetchall()
-        samples = []
-        for _ in range(repeat):
-            start = time.perf_counter()
-            cursor.execute(sql.replace("?", self.mark), params)
-            value = cursor.fetchall()
-            samples.append(time.perf_counter() - start)
-        cursor.close()
-        return Timing.of(samples).median_ms, value
-
-
-@contextmanager
-def captured_sql(database: Database) -> Iterator[list[tuple[str, Any, bool]]]:
-    """Every statement run while inside: (statement, parameters, named).
-
-    The report's hot path reads through ``herald.db.dialect.fetch_all`` (the driver's cursor, plain SQL with
-    ``:name`` placeholders), which SQLAlchemy's ``before_cursor_execute`` never sees; so that function is
-    wrapped too (``named=True``), besides the listener for anything going through SQLAlchemy (BEGIN, ...).
-    """
-    statements: list[tuple[str, Any, bool]] = []
-
-    def capture(
-        _conn: Any, _cursor: Any, statement: str, parameters: Any, _context: Any, _many: bool
-    ) -> None:
-        statements.append((statement, parameters, False))
-
-    original = dialect.fetch_all
-
-    def recording_fetch_all(session: Any, statement: str, parameters: dict[str, Any]) -> Any:
-        session.connection()  # any BEGIN first, so the list keeps the order the database saw
-        statements.append((statement, dict(parameters), True))
-        return original(session, statement, parameters)
-
-    event.listen(database.reader, "before_cursor_execute", capture)
-    dialect.fetch_all = recording_fetch_all  # type: ignore[assignment]
-    try:
-        yield statements
-    finally:
-        dialect.fetch_all = original  # type: ignore[assignment]
-        event.remove(database.reader, "before_cursor_execute", capture)
-
-
-def explain(database: Database, statement: str, parameters: Any, *, named: bool) -> str:
-    """The plan of one captured statement, run through the driver's cursor (on PostgreSQL with ANALYZE)."""
-    postgres = database.dialect != "sqlite"
-    prefix = "EXPLAIN (ANALYZE, BUFFERS) " if postgres else "EXPLAIN QUERY PLAN "
-    if named:  # ``:name`` placeholders, as fetch_all sends them (sqlite3 takes them as they are)
-        statement = dialect._for_driver(statement, postgres)
-    raw = database.reader.raw_connection()
-    try:
-        cursor = raw.cursor()
-        cursor.execute(prefix + statement, parameters)
-        rows = cursor.fetchall()
-        cursor.close()
-        raw.rollback()
-    finally:
-        raw.close()
-    if postgres:
-        return "\n".join(str(r[0]) for r in rows)
-    return "\n".join(f"{r[0]:>3} {r[1]:>3} {r[3]}" for r in rows)
 
 
 # --- one database ------------------------------------------------------------------------------------
@@ -443,159 +295,6 @@ def accounts_service_principal(database: Database, key: str) -> Any:
     """What every request does before its work: the API-key lookup in its own read transaction."""
     with database.read() as session:
         return accounts_service.authenticate(session, key=key)
-
-
-def judge(result: DbResult) -> Verdicts:
-    verdicts = Verdicts()
-    for kind in KINDS:
-        for order in ORDERS:
-            group = [p for p in result.pages if p.kind == kind and p.order == order]
-            first = next(p for p in group if p.label == "first")
-            worst = max(group, key=lambda p: p.service.median_ms)
-            ratio = worst.service.median_ms / first.service.median_ms
-            # At a millisecond or two the ratio is noisy: show the absolute difference beside it.
-            difference = worst.service.median_ms - first.service.median_ms
-            verdicts.check(
-                f"{kind} {order}: every page <= 2x page 1 (service median)",
-                ratio <= 2.0,
-                f"worst page {worst.page:,}: {fmt_ms(worst.service.median_ms)} ms = {ratio:.2f}x page 1 "
-                f"({fmt_ms(first.service.median_ms)} ms; {difference:+.3f} ms)",
-            )
-    worst99 = max(result.pages, key=lambda p: p.service.p99_ms)
-    verdicts.check(
-        "every page <= 10 ms server time (service p99)",
-        worst99.service.p99_ms <= 10.0,
-        f"worst p99 {fmt_ms(worst99.service.p99_ms)} ms "
-        f"({worst99.kind} {worst99.order} page {worst99.page:,})",
-    )
-    worst_http = max(result.pages, key=lambda p: p.http.median_ms if p.http else 0.0)
-    if worst_http.http is not None:
-        verdicts.check(
-            "every page <= 10 ms over HTTP (median, incl. auth + client)",
-            worst_http.http.median_ms <= 10.0,
-            f"worst median {fmt_ms(worst_http.http.median_ms)} ms ({worst_http.kind} {worst_http.order} "
-            f"page {worst_http.page:,})",
-        )
-    herald_rps, bare_rps = result.load["herald"]["requests_per_s"], result.load["bare"]["requests_per_s"]
-    nocache_rps = result.load["herald_nocache"]["requests_per_s"]
-    errors = sum(result.load[k]["errors"] for k in ("herald", "herald_nocache", "bare"))
-    verdicts.check(
-        "report req/s >= 50% of the bare endpoint (default settings, 1 s page cache)",
-        herald_rps >= 0.5 * bare_rps and errors == 0,
-        f"{herald_rps:,.0f} / {bare_rps:,.0f} req/s = {herald_rps / bare_rps:.0%}; cache off "
-        f"{nocache_rps:,.0f} req/s = {nocache_rps / bare_rps:.0%} of bare, "
-        f"{nocache_rps / result.load['bare_sql']['requests_per_s']:.0%} of bare + floor query"
-        + (f"; {errors} errors" if errors else ""),
-    )
-    # Structural: which statements of one request read the ledger, and do they aggregate or scan it?
-    ledger_reads = [s for s in result.statements if re.search(r"\bFROM interactions\b", s, re.I)]
-    counting = [s for s in ledger_reads if re.search(r"\b(count|sum)\(", s, re.I) or "LIMIT" not in s.upper()]
-    biggest = max(result.count_ms, key=lambda k: result.count_ms[k])
-    verdicts.check(
-        "totals never cost a full count per request",
-        not counting,
-        f"{len(result.statements)} statements per request; {len(ledger_reads)} reads the ledger "
-        f"(LIMITed, {len(counting)} aggregating); COUNT(*) of {biggest} would add "
-        f"{fmt_ms(result.count_ms[biggest])} ms",
-    )
-    correct = all(p.same_rows and p.same_bytes is not False for p in result.pages)
-    verdicts.check(
-        "pages equal the floor's rows and the HTTP bytes (correctness)",
-        correct,
-        "all pages" if correct else "MISMATCH",
-    )
-    result.verdicts = verdicts.lines
-    return verdicts
-
-
-def print_result(result: DbResult) -> None:
-    shape = result.shape
-    print(
-        f"\n## {result.db}: {shape['rows']:,} interactions of one message "
-        f"({shape['sends']:,} sends to {shape['sends']:,} contacts, "
-        f"{shape['opens']:,} opens, {shape['clicks']:,} clicks)" + (" [reused]" if result.reused else "")
-    )
-    print("load: " + ", ".join(f"{k} {v:.1f} s" for k, v in result.load_timings_s.items()))
-    rows = []
-    for p in result.pages:
-        first = next(
-            q for q in result.pages if q.kind == p.kind and q.order == p.order and q.label == "first"
-        )
-        rows.append(
-            (
-                f"{p.kind} {p.order} {p.label}",
-                f"{p.page:,}",
-                fmt_ms(p.service.median_ms),
-                fmt_ms(p.service.p99_ms),
-                fmt_ms(p.service_cpu.median_ms),
-                f"{p.service.median_ms / first.service.median_ms:.2f}x",
-                f"{p.service.median_ms - first.service.median_ms:+.3f}",
-                fmt_ms(p.render_ms),
-                fmt_ms(p.http.median_ms if p.http else None),
-                fmt_ms(p.http.p99_ms if p.http else None),
-                fmt_ms(p.floor.median_ms),
-                fmt_ms(p.floor_join.median_ms),
-                f"{p.service.median_ms / p.floor_join.median_ms:.1f}x",
-            )
-        )
-    n = result.pages[0].service.n
-    print(
-        table(
-            [
-                "page",
-                "number",
-                "service med",
-                "service p99",
-                "service CPU",
-                "vs p1",
-                "- p1",
-                "render",
-                "HTTP med",
-                "HTTP p99",
-                "floor rows",
-                "floor +send",
-                "service/floor",
-            ],
-            rows,
-            title=f"Times in ms; medians and p99 of {n} sequential calls each (service CPU: median thread "
-            "CPU time of the same calls; on PostgreSQL it leaves out the server's work; '- p1': service "
-            "median minus page 1's; HTTP: page cache off).",
-        )
-    )
-    assert result.auth is not None
-    extra = [
-        ("API-key lookup per request (read txn + SHA-256 + join)", fmt_ms(result.auth.median_ms)),
-        *[(f"COUNT(*) of {k} (what totals would cost)", fmt_ms(v)) for k, v in result.count_ms.items()],
-        *[(f"naive OFFSET, sends asc {k} page", fmt_ms(v)) for k, v in result.offset_ms.items()],
-    ]
-    print(table(["comparison", "ms"], extra, title="Comparisons"))
-    herald_load, bare_load = result.load["herald"], result.load["bare"]
-    print(
-        table(
-            ["endpoint", "tool", "req/s", "p50 ms", "p99 ms", "requests", "errors"],
-            [
-                (
-                    name,
-                    r["tool"],
-                    f"{r['requests_per_s']:,.0f}",
-                    fmt_ms(r["p50_ms"]),
-                    fmt_ms(r["p99_ms"]),
-                    f"{r['requests']:,}",
-                    r["errors"],
-                )
-                for name, r in (
-                    ("herald report, default (1 s page cache)", herald_load),
-                    ("herald report, cache off", result.load["herald_nocache"]),
-                    ("bare endpoint, same bytes", bare_load),
-                    ("bare endpoint + the floor query (keyset + send_date)", result.load["bare_sql"]),
-                )
-            ],
-            title=f"Load: sends asc page {result.load['page']:,} ({result.load['bytes']:,} B body)",
-        )
-    )
-    print(f"\nStatements per report request (service only, auth excluded): {len(result.statements)}")
-    for statement in result.statements:
-        print("  " + " ".join(statement.split())[:240])
 
 
 def run_db(db: str, args: argparse.Namespace) -> DbResult | None:

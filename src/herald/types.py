@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from enum import StrEnum
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from pydantic import BeforeValidator
 
 T = TypeVar("T")
 
@@ -43,6 +45,17 @@ def parse_integer(text: str) -> int | None:
         limit: int = 10**MAX_INTEGER_DIGITS
         return -limit if text.startswith("-") else limit
     return int(text)
+
+
+def _not_a_boolean(value: Any) -> Any:
+    if isinstance(value, bool):
+        raise ValueError("must be a number, not a boolean")
+    return value
+
+
+# Put last in an integer's ``Annotated[int, Field(...), NOT_A_BOOLEAN]``: ``true``/``false`` is refused
+# instead of read as 1/0, as pydantic's lax mode would (last, so the constraints stay in the JSON schema).
+NOT_A_BOOLEAN = BeforeValidator(_not_a_boolean)
 
 
 def is_possible_id(value: int) -> bool:

@@ -12,9 +12,11 @@ import re
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from herald.api.context import AppContext
+from herald.api.expertsender import openapi as expertsender_openapi
 from herald.api.expertsender.app import create_expertsender_app
 from herald.api.native.app import create_native_app
 from herald.api.native.guard import CredentialsFirst
+from herald.api.senderguide import openapi as senderguide_openapi
 from herald.api.senderguide.app import create_senderguide_app
 from herald.db.engine import Database, connect
 from herald.settings import Settings
@@ -47,7 +49,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or Settings()
     context = AppContext(settings=settings, database=database or connect(settings))
     return DialectRouter(
-        native=CredentialsFirst(create_native_app(context), context),
+        native=CredentialsFirst(
+            create_native_app(
+                context, other_dialects=(senderguide_openapi.DOCUMENT, expertsender_openapi.DOCUMENT)
+            ),
+            context,
+        ),
         senderguide=create_senderguide_app(context),
         expertsender=create_expertsender_app(context),
     )

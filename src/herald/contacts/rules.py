@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from email_validator import EmailNotValidError, validate_email
 from pydantic import AfterValidator, Field, PlainValidator, StringConstraints, WithJsonSchema
 
-from herald.types import MAX_ID
+from herald.types import MAX_ID, NOT_A_BOOLEAN
 
 MAX_ATTRIBUTES = 200
 MAX_ATTRIBUTE_KEY_LENGTH = 100
@@ -150,7 +150,7 @@ def merge_attributes(current: dict[str, Any], changes: dict[str, Any]) -> dict[s
     return merged
 
 
-Id = Annotated[int, Field(ge=1, le=MAX_ID)]
+Id = Annotated[int, Field(ge=1, le=MAX_ID), NOT_A_BOOLEAN]
 Name = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=200)]
 
 MAX_IDS_NAMED = 50

@@ -15,7 +15,7 @@ from typing import Annotated
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, JsonValue, StringConstraints
 
 from herald.contacts.usage import Audience
-from herald.types import MAX_ID, Channel
+from herald.types import MAX_ID, NOT_A_BOOLEAN, Channel
 
 MAX_THROTTLING_HOURS = 8760
 MAX_TAGS = 100
@@ -72,8 +72,8 @@ Tag = Annotated[
     AfterValidator(_no_comma),
     AfterValidator(_xml_safe),
 ]
-TargetId = Annotated[int, Field(ge=1, le=MAX_ID)]
-ThrottlingHours = Annotated[int, Field(ge=1, le=MAX_THROTTLING_HOURS)]
+TargetId = Annotated[int, Field(ge=1, le=MAX_ID), NOT_A_BOOLEAN]
+ThrottlingHours = Annotated[int, Field(ge=1, le=MAX_THROTTLING_HOURS), NOT_A_BOOLEAN]
 Sender = Annotated[Text, Field(max_length=200)]
 CampaignDescription = Annotated[Text, Field(max_length=500)]
 Subject = Annotated[Text, Field(max_length=500)]

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import FastAPI
 from starlette.responses import Response
 
 from herald import __version__
 from herald.api.context import AppContext
-from herald.api.native import problems, routers
+from herald.api.native import openapi, problems, routers
+from herald.api.native.interactions import IngestBatch, InteractionIn
 from herald.api.native.webhooks import docs as webhook_docs
 
 DESCRIPTION = """
@@ -20,7 +23,8 @@ SenderGuide at `/api/3.0/...` and `/api/2.0/...`, ExpertSender at `/v2/Api/...` 
 """
 
 
-def create_native_app(context: AppContext) -> FastAPI:
+def create_native_app(context: AppContext, *, other_dialects: tuple[dict[str, Any], ...] = ()) -> FastAPI:
+    """The native API; ``other_dialects`` are the OpenAPI documents of the dialects served beside it."""
     app = FastAPI(
         title="Herald",
         version=__version__,
@@ -32,6 +36,7 @@ def create_native_app(context: AppContext) -> FastAPI:
     for router in routers.ALL:
         app.include_router(router, prefix="/v1")
     webhook_docs.install(app)
+    openapi.install(app, extra_models=(IngestBatch, InteractionIn), other_dialects=other_dialects)
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> Response:

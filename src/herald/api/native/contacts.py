@@ -166,14 +166,14 @@ async def import_contacts(
         return _rejected(exc)
 
 
-@router.get("/contacts/{contact_id}", summary="Get a contact", responses=problem_responses(404))
+@router.get("/contacts/{contact_id:int}", summary="Get a contact", responses=problem_responses(404))
 def get_contact(contact_id: int, context: Context, account: CurrentAccount) -> ContactView:
     with context.database.read() as session:
         return contacts_service.get_contact(session, account_id=account.account_id, contact_id=contact_id)
 
 
 @router.patch(
-    "/contacts/{contact_id}", summary="Update a contact", responses=problem_responses(400, 404, 409)
+    "/contacts/{contact_id:int}", summary="Update a contact", responses=problem_responses(400, 404, 409)
 )
 def update_contact(
     contact_id: int, patch: ContactPatch, context: Context, account: CurrentAccount
@@ -188,7 +188,7 @@ def update_contact(
 
 
 @router.delete(
-    "/contacts/{contact_id}", status_code=204, summary="Delete a contact", responses=problem_responses(404)
+    "/contacts/{contact_id:int}", status_code=204, summary="Delete a contact", responses=problem_responses(404)
 )
 def delete_contact(contact_id: int, context: Context, account: CurrentAccount) -> Response:
     """Deletes the contact and its list memberships."""

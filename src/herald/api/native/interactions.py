@@ -60,7 +60,13 @@ class InteractionIn(BaseModel):
 
 
 class IngestBatch(BaseModel):
-    interactions: list[InteractionIn] = Field(max_length=MAX_BATCH)
+    """The envelope. Its rows are judged one by one, each against ``InteractionIn``: a row that does not
+    fit is rejected alone (named in ``rejections``) and the rest of the batch is recorded, so any JSON
+    value is a row the endpoint answers."""
+
+    interactions: list[Any] = Field(
+        max_length=MAX_BATCH, description="Up to 10,000 rows, each as `InteractionIn` describes."
+    )
 
 
 class RejectionOut(BaseModel):
@@ -117,7 +123,7 @@ def _ingest(database: Database, principal: Principal, raw_rows: list[Any]) -> In
             "required": True,
             "content": {
                 "application/json": {
-                    "schema": IngestBatch.model_json_schema(ref_template="#/components/schemas/{model}"),
+                    "schema": {"$ref": "#/components/schemas/IngestBatch"},
                     "example": INGEST_EXAMPLE,
                 }
             },

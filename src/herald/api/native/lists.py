@@ -41,13 +41,13 @@ def list_lists(
     return page_of(rows, limit=limit, key=_list_key, view=_list_view)
 
 
-@router.get("/lists/{list_id}", summary="Get a list", responses=problem_responses(404))
+@router.get("/lists/{list_id:int}", summary="Get a list", responses=problem_responses(404))
 def get_list(list_id: int, context: Context, account: CurrentAccount) -> ListView:
     with context.database.read() as session:
         return lists_service.get_list(session, account_id=account.account_id, list_id=list_id)
 
 
-@router.patch("/lists/{list_id}", summary="Rename a list", responses=problem_responses(404, 409))
+@router.patch("/lists/{list_id:int}", summary="Rename a list", responses=problem_responses(404, 409))
 def rename_list(list_id: int, command: ListPatch, context: Context, account: CurrentAccount) -> ListView:
     with context.database.write() as session:
         return lists_service.rename_list(
@@ -56,7 +56,7 @@ def rename_list(list_id: int, command: ListPatch, context: Context, account: Cur
 
 
 @router.delete(
-    "/lists/{list_id}", status_code=204, summary="Delete a list", responses=problem_responses(404, 409)
+    "/lists/{list_id:int}", status_code=204, summary="Delete a list", responses=problem_responses(404, 409)
 )
 def delete_list(list_id: int, context: Context, account: CurrentAccount) -> Response:
     """Deletes the list and its memberships, never the contacts. A list that a segment's condition names
@@ -66,7 +66,7 @@ def delete_list(list_id: int, context: Context, account: CurrentAccount) -> Resp
     return Response(status_code=204)
 
 
-@router.post("/lists/{list_id}/members", summary="Add members", responses=problem_responses(400, 404))
+@router.post("/lists/{list_id:int}/members", summary="Add members", responses=problem_responses(400, 404))
 def add_members(list_id: int, command: MembersAdd, context: Context, account: CurrentAccount) -> MembersAdded:
     """Adds up to 10,000 contacts to the list; contacts that are members already are counted, not changed.
     Every id must be a contact of the account: otherwise a 400 names the unknown ids and nothing is added."""
@@ -76,7 +76,7 @@ def add_members(list_id: int, command: MembersAdd, context: Context, account: Cu
         )
 
 
-@router.get("/lists/{list_id}/members", summary="List members", responses=problem_responses(404))
+@router.get("/lists/{list_id:int}/members", summary="List members", responses=problem_responses(404))
 def list_members(
     list_id: int,
     context: Context,
@@ -94,7 +94,7 @@ def list_members(
 
 
 @router.delete(
-    "/lists/{list_id}/members/{contact_id}",
+    "/lists/{list_id:int}/members/{contact_id:int}",
     status_code=204,
     summary="Remove a member",
     responses=problem_responses(404),

@@ -56,7 +56,7 @@ def create_message(
     return view
 
 
-@router.get("/messages/{message_id}", response_model=MessageView, summary="Get a message")
+@router.get("/messages/{message_id:int}", response_model=MessageView, summary="Get a message")
 def get_message(message_id: MessageId, context: Context, account: CurrentAccount) -> MessageView:
     """A message of your account, `Deleted` ones included; 404 for any other id."""
     with context.database.read() as session:
@@ -64,7 +64,7 @@ def get_message(message_id: MessageId, context: Context, account: CurrentAccount
 
 
 @router.patch(
-    "/messages/{message_id}",
+    "/messages/{message_id:int}",
     response_model=MessageView,
     summary="Change a message",
     description="""Changes only the fields present; `null` clears `subject` and `throttling_hours`.
@@ -97,7 +97,7 @@ def update_message(
 
 
 @router.delete(
-    "/messages/{message_id}",
+    "/messages/{message_id:int}",
     status_code=204,
     response_class=Response,
     summary="Delete a message",

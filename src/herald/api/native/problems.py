@@ -10,6 +10,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
+from starlette.routing import Match
+from starlette.types import Scope
 
 from herald.errors import HeraldError
 
@@ -64,6 +66,20 @@ def _location(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or "body"
 
 
+CANDIDATE_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
+
+
+def allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
+    """Every method some route answers at this request's path, and OPTIONS: asked of the router itself
+    (FastAPI has a route per method, and its 405 names only the first one's methods)."""
+    allowed = [
+        method
+        for method in CANDIDATE_METHODS
+        if any(route.matches({**scope, "method": method})[0] is Match.FULL for route in app.router.routes)
+    ]
+    return [*allowed, "OPTIONS"]
+
+
 def install(app: FastAPI) -> None:
     """Route every error, the framework's own included, through ``problem``."""
 
@@ -83,10 +99,20 @@ def install(app: FastAPI) -> None:
         return problem(422, "the request does not match the schema", code="invalid_input", errors=errors)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> Response:
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 405:
+            allowed = allowed_methods(app, request.scope)
+            allow = {"Allow": ", ".join(allowed)}
+            if request.method == "OPTIONS":  # what may be done here: an answer, not an error
+                return Response(status_code=204, headers=allow)
+            return problem(
+                405, f"{request.method} is not allowed here; allowed: {allow['Allow']}", headers=allow
+            )
         if exc.status_code == 400 and exc.detail == "There was an error parsing the body":
             # FastAPI's own answer for a body it cannot decode (bad UTF-8, nesting too deep)
             return problem(400, "request body is not valid JSON", code="invalid_json")
+        if exc.status_code == 404:  # no route: the path names nothing (an id that is not a number too)
+            return problem(404, "not found", code="not_found")
         return problem(exc.status_code, str(exc.detail), headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)

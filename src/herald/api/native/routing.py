@@ -17,11 +17,16 @@ PROBLEM_SCHEMA: dict[str, Any] = {
         "status": {"type": "integer"},
         "detail": {"type": "string"},
         "code": {"type": "string"},
+        "error_count": {"type": "integer", "description": "Imports: how many problems in all"},
         "errors": {
             "type": "array",
             "items": {
                 "type": "object",
-                "properties": {"field": {"type": "string"}, "reason": {"type": "string"}},
+                "properties": {
+                    "field": {"type": ["string", "null"], "description": "null: the whole row or body"},
+                    "reason": {"type": "string"},
+                    "row": {"type": "integer", "description": "Imports: the data row, from 1 (0: header)"},
+                },
             },
         },
     },

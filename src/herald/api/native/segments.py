@@ -61,14 +61,14 @@ def list_segments(
     return page_of(rows, limit=limit, key=_segment_key, view=_segment_view)
 
 
-@router.get("/segments/{segment_id}", summary="Get a segment", responses=problem_responses(404))
+@router.get("/segments/{segment_id:int}", summary="Get a segment", responses=problem_responses(404))
 def get_segment(segment_id: int, context: Context, account: CurrentAccount) -> SegmentView:
     with context.database.read() as session:
         return segments_service.get_segment(session, account_id=account.account_id, segment_id=segment_id)
 
 
 @router.patch(
-    "/segments/{segment_id}", summary="Update a segment", responses=problem_responses(400, 404, 409)
+    "/segments/{segment_id:int}", summary="Update a segment", responses=problem_responses(400, 404, 409)
 )
 def update_segment(
     segment_id: int, patch: SegmentPatch, context: Context, account: CurrentAccount
@@ -81,7 +81,7 @@ def update_segment(
 
 
 @router.delete(
-    "/segments/{segment_id}", status_code=204, summary="Delete a segment", responses=problem_responses(404)
+    "/segments/{segment_id:int}", status_code=204, summary="Delete a segment", responses=problem_responses(404)
 )
 def delete_segment(segment_id: int, context: Context, account: CurrentAccount) -> Response:
     with context.database.write() as session:
@@ -90,7 +90,7 @@ def delete_segment(segment_id: int, context: Context, account: CurrentAccount) -
 
 
 @router.get(
-    "/segments/{segment_id}/contacts", summary="Contacts in a segment", responses=problem_responses(404)
+    "/segments/{segment_id:int}/contacts", summary="Contacts in a segment", responses=problem_responses(404)
 )
 def segment_contacts(
     segment_id: int,

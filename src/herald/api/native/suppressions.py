@@ -59,7 +59,7 @@ def list_suppressions(
 
 
 @router.delete(
-    "/suppressions/{suppression_id}",
+    "/suppressions/{suppression_id:int}",
     status_code=204,
     summary="Lift a suppression",
     responses=problem_responses(404),

@@ -26,7 +26,10 @@ log = structlog.get_logger()
 
 async def not_found(request: Request, exc: Exception) -> Response:
     if isinstance(exc, HTTPException) and exc.status_code == 405:
-        return error_response(request, 405, f"method {request.method} is not allowed here")
+        answer = error_response(request, 405, f"method {request.method} is not allowed here")
+        if exc.headers and "Allow" in exc.headers:
+            answer.headers["Allow"] = exc.headers["Allow"]
+        return answer
     return error_response(request, 404, "not found")
 
 

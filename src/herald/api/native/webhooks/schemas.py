@@ -24,6 +24,7 @@ from herald.api.native.routing import problem_responses
 from herald.api.native.webhooks.payload import DIALECT
 from herald.errors import FieldProblem, InvalidInput, NotFound
 from herald.interactions.types import ALL_TYPES
+from herald.types import NOT_A_BOOLEAN
 from herald.webhooks import service as webhooks_service
 from herald.webhooks.schemas import (
     DELIVERY_STATES,
@@ -89,7 +90,7 @@ Verb = Annotated[
 Description = Annotated[str, Field(max_length=1000), AfterValidator(_no_controls_but_line_breaks)]
 Username = Annotated[str, Field(min_length=1, max_length=255), AfterValidator(_no_controls)]
 Password = Annotated[str, Field(min_length=1, max_length=1000), AfterValidator(_no_controls)]
-InteractionId = Annotated[int, Field(ge=1, le=MAX_INTERACTION_ID)]
+InteractionId = Annotated[int, Field(ge=1, le=MAX_INTERACTION_ID), NOT_A_BOOLEAN]
 # The APIs that create endpoints (the payload shapes registered at the composition root; a test keeps the
 # two equal).
 WebhookDialect = Literal["native", "senderguide"]
@@ -274,12 +275,16 @@ class WebhookPatch(BaseModel):
 class RotateSecret(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"grace_seconds": 3600}]})
 
-    grace_seconds: int = Field(
-        default=DEFAULT_GRACE_SECONDS,
-        ge=0,
-        le=MAX_GRACE_SECONDS,
-        description="How long deliveries stay signed with the old secret too (0 to 604800; 0 drops it now).",
-    )
+    grace_seconds: Annotated[
+        int,
+        Field(
+            ge=0,
+            le=MAX_GRACE_SECONDS,
+            description="How long deliveries stay signed with the old secret too (0 to 604800; 0 drops it "
+            "now).",
+        ),
+        NOT_A_BOOLEAN,
+    ] = DEFAULT_GRACE_SECONDS
 
 
 class ResendRequest(BaseModel):

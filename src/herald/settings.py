@@ -8,11 +8,13 @@ from __future__ import annotations
 import math
 from functools import cached_property
 from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 DEFAULT_DATABASE_URL = "sqlite:///./var/herald.db"
+SUPPORTED_SCHEMES = ("sqlite", "postgresql", "postgres", "postgresql+psycopg")
 
 
 def parse_retry_schedule(text: str | None) -> tuple[float, ...] | None:
@@ -38,8 +40,17 @@ class Settings(BaseSettings):
         default=DEFAULT_DATABASE_URL,
         description="SQLAlchemy URL; sqlite:///path (default) or postgresql://user@host/db.",
     )
-    database_pool_size: int = Field(default=10, ge=1)
-    log_level: str = Field(default="info")
+    database_pool_size: int = Field(default=10, ge=1, description="Connections per engine and process.")
+    log_level: Literal["debug", "info", "warning", "error", "critical"] = Field(
+        default="info", description="debug, info, warning, error or critical."
+    )
+    log_format: Literal["json", "console"] = Field(
+        default="json", description="json (one object a line) or console (readable key=value lines)."
+    )
+    metrics_token: str | None = Field(
+        default=None,
+        description="Serve Prometheus metrics at /metrics to `Authorization: Bearer <token>`; unset: off.",
+    )
     report_cache_seconds: float = Field(
         default=1.0,
         ge=0,
@@ -90,6 +101,21 @@ class Settings(BaseSettings):
         default=True,
         description="Run the job worker beside `herald serve` (turn off where `herald worker` runs instead).",
     )
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _lowercase(cls, value: object) -> object:
+        return value.strip().lower() if isinstance(value, str) else value
+
+    @field_validator("database_url")
+    @classmethod
+    def _supported_database(cls, value: str) -> str:
+        scheme = value.split(":", 1)[0].lower()
+        if scheme not in SUPPORTED_SCHEMES:
+            raise ValueError(
+                f"Herald runs on SQLite (sqlite:///path) or PostgreSQL (postgresql://...), not {scheme}"
+            )
+        return value
 
     @field_validator("webhook_retry_schedule")
     @classmethod

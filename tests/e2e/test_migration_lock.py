@@ -14,8 +14,8 @@ import sqlalchemy as sa
 from tests.conftest import TEST_SECRET_KEY, _psycopg_url, empty_postgres_database
 from tests.e2e.server import HERALD, Server
 
-HEAD = "0006"
-ALL_REVISIONS = '"0001", "0002", "0003", "0004", "0005", "0006"'
+HEAD = "0007"
+ALL_REVISIONS = '"0001", "0002", "0003", "0004", "0005", "0006", "0007"'
 
 
 @pytest.fixture
@@ -76,6 +76,6 @@ def test_migrate_commands_started_at_once_on_an_empty_sqlite_file_apply_each_rev
     ]
     outputs = [run.communicate(timeout=120)[0].decode() for run in runs]
     assert [run.returncode for run in runs] == [0, 0, 0], outputs
-    assert sum("applied 6 migration(s)" in output for output in outputs) == 1, outputs
+    assert sum("applied 7 migration(s)" in output for output in outputs) == 1, outputs
     assert sum("no migrations to apply" in output for output in outputs) == 2, outputs
     assert _versions(url) == [HEAD]

@@ -31,3 +31,5 @@ class ApiKey(Base):
     key_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)
+    # When a request last used the key, to the minute (written in batches by the API process).
+    last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime, default=None)

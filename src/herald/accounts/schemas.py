@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from pydantic import BaseModel, ConfigDict
 
 
@@ -13,6 +15,7 @@ class Principal(BaseModel):
     account_id: int
     account_name: str
     timezone: str
+    key_id: int = 0
 
 
 class IssuedKey(BaseModel):
@@ -23,3 +26,23 @@ class IssuedKey(BaseModel):
     key: str
     prefix: str
     account_id: int
+
+
+class AccountView(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    name: str
+    timezone: str
+    created_at: datetime
+
+
+class KeyView(BaseModel):
+    """What a listing shows of a key: its prefix and its dates, never the key."""
+
+    model_config = ConfigDict(frozen=True)
+
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None

@@ -16,6 +16,7 @@ from herald.api.expertsender import openapi as expertsender_openapi
 from herald.api.expertsender.app import create_expertsender_app
 from herald.api.native.app import create_native_app
 from herald.api.native.guard import CredentialsFirst
+from herald.api.observe import Observed, QueueCounter
 from herald.api.senderguide import openapi as senderguide_openapi
 from herald.api.senderguide.app import create_senderguide_app
 from herald.db.engine import Database, connect
@@ -45,10 +46,18 @@ class DialectRouter:
         await self.native(scope, receive, send)
 
 
-def create_app(settings: Settings | None = None, database: Database | None = None) -> DialectRouter:
+def create_app(
+    settings: Settings | None = None,
+    database: Database | None = None,
+    *,
+    queue_counts: QueueCounter | None = None,
+) -> Observed:
+    """The whole HTTP application: every dialect behind the path dispatcher, observed (access lines,
+    metrics). ``queue_counts`` (from the composition root) lets the metrics show every lane's queue."""
     settings = settings or Settings()
-    context = AppContext(settings=settings, database=database or connect(settings))
-    return DialectRouter(
+    database = database or connect(settings)
+    context = AppContext(settings=settings, database=database)
+    router = DialectRouter(
         native=CredentialsFirst(
             create_native_app(
                 context, other_dialects=(senderguide_openapi.DOCUMENT, expertsender_openapi.DOCUMENT)
@@ -58,3 +67,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         senderguide=create_senderguide_app(context),
         expertsender=create_expertsender_app(context),
     )
+    observed = Observed(
+        router, metrics_token=settings.metrics_token, database=database, queue_counts=queue_counts
+    )
+    context.count_recorded = observed.count_recorded
+    return observed

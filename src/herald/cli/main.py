@@ -1,4 +1,5 @@
-"""The ``herald`` command: serve, worker, migrate, and manage accounts and API keys."""
+"""The ``herald`` command: serve, worker, migrate and jobs here; accounts and keys in ``accounts.py``,
+backup and copy in ``data.py``; the checks every command starts with in ``startup.py``."""
 
 from __future__ import annotations
 
@@ -8,38 +9,48 @@ import typer
 
 from herald import __version__, wiring
 from herald.accounts import service as accounts_service
+from herald.cli import accounts, data, startup
 from herald.db import migrate as db_migrate
-from herald.db.engine import Database, connect
-from herald.errors import HeraldError
+from herald.db.engine import Database
 from herald.jobs import runner
-from herald.logging import configure as configure_logging
 from herald.settings import Settings
-from herald.webhooks.secrets import load_secret_box
 
 app = typer.Typer(
     help="Herald: self-hosted email and SMS/MMS messaging with SenderGuide and ExpertSender APIs.\n\n"
-    "The database comes from HERALD_DATABASE_URL (default: sqlite:///./var/herald.db).",
+    "Every setting comes from a HERALD_ environment variable; the database from HERALD_DATABASE_URL "
+    "(default: sqlite:///./var/herald.db). A bad setting is one line on stderr and exit status 2.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
-accounts_app = typer.Typer(help="Manage accounts (tenants).", no_args_is_help=True)
-keys_app = typer.Typer(help="Issue and revoke API keys.", no_args_is_help=True)
-app.add_typer(accounts_app, name="accounts")
-app.add_typer(keys_app, name="keys")
+app.add_typer(accounts.accounts_app, name="accounts")
+app.add_typer(accounts.keys_app, name="keys")
+app.command()(data.backup)
+app.command()(data.copy)
 
 DEFAULT_ACCOUNT = "default"
 
 
+def _version(show: bool) -> None:
+    if show:
+        typer.echo(f"herald {__version__}")
+        raise typer.Exit
+
+
+@app.callback()
+def _options(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print Herald's version and stop."),
+    ] = False,
+) -> None:
+    """Herald's command line."""
+
+
 def _database() -> tuple[Settings, Database]:
-    settings = Settings()
-    configure_logging(settings.log_level)
-    return settings, connect(settings)
-
-
-def _fail(exc: HeraldError) -> typer.Exit:
-    typer.echo(f"error: {exc.detail}", err=True)
-    return typer.Exit(code=1)
+    settings = startup.settings()
+    return settings, startup.database(settings)
 
 
 def _bootstrap(database: Database, base_url: str) -> None:
@@ -69,17 +80,20 @@ def _bootstrap(database: Database, base_url: str) -> None:
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
-    workers: Annotated[int, typer.Option(help="Server processes (PostgreSQL benefits most).")] = 1,
+    host: Annotated[str, typer.Option(metavar="ADDRESS", help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(metavar="PORT", help="Port to listen on.")] = 8000,
+    workers: Annotated[
+        int, typer.Option(metavar="N", help="Server processes (PostgreSQL benefits most).")
+    ] = 1,
 ) -> None:
     """Migrate the database, create a first account if there is none, and serve the API."""
     import uvicorn
 
     settings, database = _database()
+    startup.secret_box(settings)  # creates the key file on first start
+    startup.port(host, port)
     db_migrate.upgrade(database.writer)
     _bootstrap(database, settings.public_base_url or f"http://{host}:{port}")
-    load_secret_box(settings.secret_key, settings.secret_key_file)  # creates the key file on first start
     database.dispose()
     embedded = runner.EmbeddedWorker() if settings.embedded_worker else None
     if embedded is not None:
@@ -92,6 +106,7 @@ def serve(
             port=port,
             workers=workers,
             log_level=settings.log_level,
+            log_config=None,  # Herald's logging (HERALD_LOG_FORMAT) formats uvicorn's lines too
             access_log=False,
         )
     finally:
@@ -102,7 +117,10 @@ def serve(
 @app.command()
 def worker(
     name: Annotated[
-        str | None, typer.Option(help="How this worker names itself in leases and logs (default: host:pid).")
+        str | None,
+        typer.Option(
+            metavar="NAME", help="How this worker names itself in leases and logs (default: host:pid)."
+        ),
     ] = None,
     embedded_in: Annotated[int | None, typer.Option(hidden=True)] = None,
 ) -> None:
@@ -120,6 +138,7 @@ def worker(
         owns_queue = settings.is_sqlite
     else:
         settings, database = _database()
+        startup.secret_box(settings)
         db_migrate.upgrade(database.writer)
         owns_queue = False
     wiring.wire()
@@ -143,9 +162,22 @@ def jobs() -> None:
 
 
 @app.command()
-def migrate() -> None:
-    """Bring the database schema to the newest version."""
+def migrate(
+    to: Annotated[
+        str | None,
+        typer.Option(
+            "--to",
+            metavar="REVISION",
+            help="Take the schema back to this revision (to roll back a release), not up to the newest.",
+        ),
+    ] = None,
+) -> None:
+    """Bring the database schema to the newest version, and say which revisions that applied."""
     _, database = _database()
+    if to is not None:
+        was = db_migrate.downgrade(database.writer, to)
+        typer.echo(f"schema taken back from {was} to {to}", err=True)
+        return
     applied = db_migrate.upgrade(database.writer)
     if applied:
         typer.echo(
@@ -153,57 +185,6 @@ def migrate() -> None:
         )
     else:
         typer.echo("database is up to date: no migrations to apply", err=True)
-
-
-@accounts_app.command("create")
-def accounts_create(
-    name: str,
-    timezone: Annotated[
-        str, typer.Option(help="IANA zone for report dates, e.g. Africa/Johannesburg.")
-    ] = "UTC",
-) -> None:
-    """Create an account; prints its id."""
-    _, database = _database()
-    db_migrate.upgrade(database.writer)
-    try:
-        with database.write() as session:
-            account = accounts_service.create_account(session, name=name, timezone=timezone)
-    except HeraldError as exc:
-        raise _fail(exc) from exc
-    typer.echo(f"account {account.name!r} created with id {account.id}", err=True)
-    typer.echo(str(account.id))
-
-
-@keys_app.command("create")
-def keys_create(account: Annotated[str, typer.Option("--account", help="The account's name.")]) -> None:
-    """Issue a new API key; prints the key alone on stdout (it is not shown again)."""
-    _, database = _database()
-    db_migrate.upgrade(database.writer)
-    try:
-        with database.write() as session:
-            found = accounts_service.find_account(session, name=account)
-            issued = accounts_service.issue_key(session, account_id=found.id)
-    except HeraldError as exc:
-        raise _fail(exc) from exc
-    typer.echo(issued.key)
-
-
-@keys_app.command("revoke")
-def keys_revoke(key_prefix: str) -> None:
-    """Revoke the key that starts with KEY_PREFIX (the first 11 characters are enough)."""
-    _, database = _database()
-    try:
-        with database.write() as session:
-            accounts_service.revoke_key(session, prefix=key_prefix)
-    except HeraldError as exc:
-        raise _fail(exc) from exc
-    typer.echo(f"revoked the key starting with {key_prefix}", err=True)
-
-
-@app.command()
-def version() -> None:
-    """Print Herald's version."""
-    typer.echo(__version__)
 
 
 def main() -> None:

@@ -8,6 +8,8 @@ separate engine whose transactions start deferred and never block writers (WAL).
 
 from __future__ import annotations
 
+import contextlib
+import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, nullcontext
@@ -95,13 +97,24 @@ class Database:
             self.reader.dispose()
 
 
+def private_file(path: Path) -> None:
+    """Create the SQLite file (0600) and its folder (0700) when missing, before SQLite opens it: the
+    ledger holds every contact's address, so no other user of the machine may read it. SQLite creates
+    its -wal and -shm files with the permissions of the database file."""
+    if not path.parent.exists():
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if not path.exists():
+        with contextlib.suppress(FileExistsError):  # another process made it first
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+
+
 def connect(settings: Settings) -> Database:
-    """Open the configured database; the SQLite file's folder is created when missing."""
+    """Open the configured database; a missing SQLite file and folder are created, private."""
     url = settings.sqlalchemy_url
     if settings.is_sqlite:
         path = settings.sqlite_path()
         if path is not None:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+            private_file(Path(path))
         writer = _sqlite_engine(url, begin="BEGIN IMMEDIATE", pool_size=settings.database_pool_size)
         reader = _sqlite_engine(url, begin="BEGIN", pool_size=settings.database_pool_size)
         return Database(writer=writer, reader=reader, write_lock=threading.Lock())

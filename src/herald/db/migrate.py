@@ -66,6 +66,20 @@ def upgrade(engine: Engine) -> list[str]:
     return applied
 
 
+def downgrade(engine: Engine, revision: str) -> str | None:
+    """Take the schema back to ``revision`` (every migration has a downgrade), under the migration lock;
+    returns the revision the database was at. For rolling back a release."""
+    config = alembic_config(engine.url.render_as_string(hide_password=False))
+    with _file_lock(engine), engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+        before = _current(connection)
+        config.attributes["connection"] = connection
+        command.downgrade(config, revision)
+    log.info("migrate.downgraded", revision=revision, was=before)
+    return before
+
+
 def _between(config: Config, before: str | None, after: str | None) -> list[str]:
     if after is None or after == before:
         return []

@@ -368,3 +368,17 @@ def rebuild_derived(session: Session, *, message_id: int) -> None:
             .group_by(ledger.c.message_id, ledger.c.contact_id),
         )
     )
+
+
+def counter_totals(session: Session) -> dict[tuple[int, str], int]:
+    rows = session.execute(
+        select(days.c.message_id, days.c.type, func.sum(days.c.n)).group_by(days.c.message_id, days.c.type)
+    )
+    return {(int(m), str(t)): int(n) for m, t, n in rows}
+
+
+def row_totals(session: Session) -> dict[tuple[int, str], int]:
+    rows = session.execute(
+        select(ledger.c.message_id, ledger.c.type, func.count()).group_by(ledger.c.message_id, ledger.c.type)
+    )
+    return {(int(m), str(t)): int(n) for m, t, n in rows}

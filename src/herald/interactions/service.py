@@ -185,3 +185,13 @@ def _view(row: Interaction) -> InteractionView:
 def rebuild_counters(session: Session, *, message_id: int) -> None:
     """Recompute one message's counters from its ledger rows (after a bulk load or to repair)."""
     repository.rebuild_derived(session, message_id=message_id)
+
+
+def report_totals(session: Session) -> dict[tuple[int, str], int]:
+    """Every message's report total per interaction type, as the report computes it (from the counters)."""
+    return repository.counter_totals(session)
+
+
+def ledger_totals(session: Session) -> dict[tuple[int, str], int]:
+    """Every message's ledger rows per interaction type, counted (a full scan: for checks, not requests)."""
+    return repository.row_totals(session)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from herald.db.base import utcnow
@@ -217,3 +217,13 @@ def _delivery_view(row: WebhookDelivery, endpoint_public_id: str) -> DeliveryVie
         created_at=row.created_at,
         finished_at=row.finished_at,
     )
+
+
+def attempt_outcomes(session: Session) -> dict[str, int]:
+    """How many attempts the log keeps per outcome (delivered, retrying, failed, gone), every account."""
+    rows = session.execute(
+        select(WebhookAttempt.outcome, func.count())
+        .group_by(WebhookAttempt.outcome)
+        .order_by(WebhookAttempt.outcome)
+    )
+    return {str(outcome): int(count) for outcome, count in rows}

@@ -45,7 +45,7 @@ def load_secret_box(secret_key: str | None, key_file: Path) -> SecretBox:
     if secret_key:
         return SecretBox([k.strip() for k in secret_key.split(",") if k.strip()])
     if not key_file.exists():
-        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd = os.open(key_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "w") as handle:
             handle.write(Fernet.generate_key().decode("ascii") + "\n")

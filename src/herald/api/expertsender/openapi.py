@@ -76,8 +76,9 @@ def _date(name: str) -> dict[str, Any]:
         "name": name,
         "in": "query",
         "required": False,
-        "description": "Whole days in the account's time zone, `YYYY-MM-DD`.",
-        "schema": {"type": "string", "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "example": "2016-05-20"},
+        "description": "Whole days in the account's time zone, `YYYY-MM-DD`; empty is the same as absent "
+        "(ASP.NET's binding).",
+        "schema": {"type": "string", "pattern": "^([0-9]{4}-[0-9]{2}-[0-9]{2})?$", "example": "2016-05-20"},
     }
 
 

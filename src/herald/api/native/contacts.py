@@ -188,7 +188,10 @@ def update_contact(
 
 
 @router.delete(
-    "/contacts/{contact_id:int}", status_code=204, summary="Delete a contact", responses=problem_responses(404)
+    "/contacts/{contact_id:int}",
+    status_code=204,
+    summary="Delete a contact",
+    responses=problem_responses(404),
 )
 def delete_contact(contact_id: int, context: Context, account: CurrentAccount) -> Response:
     """Deletes the contact and its list memberships."""

@@ -150,6 +150,7 @@ async def record_interactions(request: Request, context: Context, principal: Cur
     if len(rows) > MAX_BATCH:
         return problem(413, f"at most {MAX_BATCH} interactions per request; got {len(rows)}", code="too_many")
     result = await run_in_threadpool(_ingest, context.database, principal, rows)
+    context.count_recorded(result.recorded)
     out = {
         "recorded": result.recorded,
         "duplicates": result.duplicates,

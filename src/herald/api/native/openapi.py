@@ -59,8 +59,6 @@ def install(
         schemas = document.setdefault("components", {}).setdefault("schemas", {})
         schemas.update(component_schemas(*extra_models))
         schemas["Problem"] = PROBLEM_SCHEMA
-        schemas.pop("HTTPValidationError", None)
-        schemas.pop("ValidationError", None)
         for item in document.get("paths", {}).values():
             for method in METHODS:
                 operation = item.get(method)

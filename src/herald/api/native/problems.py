@@ -10,9 +10,8 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
-from starlette.routing import Match
-from starlette.types import Scope
 
+from herald.api.methods import allowed_methods
 from herald.errors import HeraldError
 
 PROBLEM_JSON = "application/problem+json"
@@ -66,20 +65,6 @@ def _location(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or "body"
 
 
-CANDIDATE_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE")
-
-
-def allowed_methods(app: FastAPI, scope: Scope) -> list[str]:
-    """Every method some route answers at this request's path, and OPTIONS: asked of the router itself
-    (FastAPI has a route per method, and its 405 names only the first one's methods)."""
-    allowed = [
-        method
-        for method in CANDIDATE_METHODS
-        if any(route.matches({**scope, "method": method})[0] is Match.FULL for route in app.router.routes)
-    ]
-    return [*allowed, "OPTIONS"]
-
-
 def install(app: FastAPI) -> None:
     """Route every error, the framework's own included, through ``problem``."""
 
@@ -101,7 +86,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         if exc.status_code == 405:
-            allowed = allowed_methods(app, request.scope)
+            allowed = allowed_methods(app.router.routes, request.scope)
             allow = {"Allow": ", ".join(allowed)}
             if request.method == "OPTIONS":  # what may be done here: an answer, not an error
                 return Response(status_code=204, headers=allow)

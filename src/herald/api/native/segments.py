@@ -81,7 +81,10 @@ def update_segment(
 
 
 @router.delete(
-    "/segments/{segment_id:int}", status_code=204, summary="Delete a segment", responses=problem_responses(404)
+    "/segments/{segment_id:int}",
+    status_code=204,
+    summary="Delete a segment",
+    responses=problem_responses(404),
 )
 def delete_segment(segment_id: int, context: Context, account: CurrentAccount) -> Response:
     with context.database.write() as session:

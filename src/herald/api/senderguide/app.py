@@ -15,6 +15,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from herald.api.context import AppContext
+from herald.api.methods import allowed_methods
 from herald.api.senderguide import report, sms_webhooks
 from herald.api.senderguide.cache import ReportCache
 from herald.api.senderguide.errors import error_response
@@ -27,8 +28,12 @@ log = structlog.get_logger()
 async def not_found(request: Request, exc: Exception) -> Response:
     if isinstance(exc, HTTPException) and exc.status_code == 405:
         answer = error_response(request, 405, f"method {request.method} is not allowed here")
-        if exc.headers and "Allow" in exc.headers:
-            answer.headers["Allow"] = exc.headers["Allow"]
+        # Starlette names the first matching route's methods only; every route of the path counts.
+        if request.url.path == f"{SMS_WEBHOOKS}/create":  # not a webhook id: only its own route counts
+            answer.headers["Allow"] = "POST"
+        else:
+            methods = allowed_methods(request.app.router.routes, request.scope, options=False)
+            answer.headers["Allow"] = ", ".join(methods)
         return answer
     return error_response(request, 404, "not found")
 

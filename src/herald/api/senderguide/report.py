@@ -33,6 +33,8 @@ def check_caller(
     key = key_from_authorization(authorization)
     with context.database.read() as session:
         principal = accounts_service.authenticate(session, key=key) if key else None
+        if principal is not None:
+            context.note_use(principal)
         if principal is None or message_id is None:
             return principal, 0
         return principal, interactions_report.report_version(session, message_id=message_id)

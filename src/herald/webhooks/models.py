@@ -12,9 +12,9 @@ from herald.db.base import Base, BigIntId, UTCDateTime, utcnow
 
 
 class WebhookEndpoint(Base):
-    """A URL an account wants events sent to. ``dialect`` says which API created it and so the payload
-    shape (SenderGuide endpoints see only SMS/MMS events, in the vendor's payload); secrets are Fernet
-    tokens, never plain text."""
+    """A URL an account wants events sent to. ``dialect`` names the payload shape it receives (the API that
+    created it registered that shape, ``shapes.py``, with the events and channels it may receive); secrets
+    are Fernet tokens, never plain text."""
 
     __tablename__ = "webhook_endpoints"
     __table_args__ = (Index("ix_webhook_endpoints_account_id_status", "account_id", "status"),)

@@ -146,8 +146,7 @@ def resend(session: Session, *, account_id: int, public_id: str, interaction_id:
         kind = event.type
         heading = messages_service.headings_by_id(session, ids={event.message_id}).get(event.message_id)
         channel = heading.channel if heading is not None else None
-        # Any event of the account may be resent to a native endpoint; a SenderGuide one only knows its
-        # five SMS/MMS events (its payload has no shape for the others).
+        # An endpoint is sent only events its shape can carry (a shape may know a few types or channels).
         shape = shapes.get(endpoint.dialect)
         if shape is None or not shape.receives(kind, channel):
             raise Conflict(

@@ -53,6 +53,7 @@ from herald.accounts import service as accounts_service
 from herald.api.senderguide import render
 from herald.api.senderguide.parse import ReportRequest
 from herald.api.senderguide.report import PAGE_SIZE
+from herald.db import migrate as db_migrate
 from herald.db.engine import Database, connect
 from herald.interactions import report as interactions_report
 from herald.interactions.records import ReportSlice
@@ -344,6 +345,12 @@ def run_db(db: str, args: argparse.Namespace) -> DbResult | None:
                 meta_path.write_text(json.dumps(loaded.to_json(), indent=2))
         url = common.postgres_url_for(name)
     result = DbResult(db=db, shape=asdict(shape), load_timings_s=loaded.timings_s, reused=reused)
+    if reused:  # a data set loaded by an older release: bring its schema up to date first
+        database = connect(Settings(database_url=url))
+        applied = db_migrate.upgrade(database.writer)
+        database.dispose()
+        if applied:
+            log(f"{db}: migrated the reused data set ({', '.join(applied)})")
     try:
         if args.load_only:
             log(f"{db}: loaded; --load-only, so no measurements")

@@ -70,9 +70,16 @@ def path_message_id(raw_id: str) -> int | None:
     return message_id if message_id is not None and is_possible_id(message_id) else None
 
 
+def report_version(context: AppContext, message_id: int | None) -> int:
+    if message_id is None:
+        return 0
+    with context.database.read() as session:
+        return interactions_report.report_version(session, message_id=message_id)
+
+
 async def interaction_data(request: Request) -> Response:
-    """Credentials, then the body's size, then the body; a page cached by any process's earlier request
-    answers only while the message's report version is unchanged (``interactions.report``)."""
+    """Credentials, then the body's size, then the body; a cached page answers only while it is the page
+    this request would render (``cache.py`` says how that is known without a query on SQLite)."""
     context: AppContext = request.app.state.context
     cache: ReportCache = request.app.state.report_cache
     authorization = request.headers.get("authorization")
@@ -81,12 +88,19 @@ async def interaction_data(request: Request) -> Response:
     # threadpool hop, whose threads would convoy on the GIL (the driver releases it per row). PostgreSQL
     # waits on the network, so it goes to the threadpool.
     inline = context.database.dialect == "sqlite"
-    if inline:
-        principal, version = check_caller(context, authorization, message_id)
-    else:
-        principal, version = await run_in_threadpool(check_caller, context, authorization, message_id)
+    stamp = context.database.change_stamp()  # read first: anything committed after it moves it
+    version: int | None = None
+    principal = cache.known_caller(authorization, stamp)
     if principal is None:
-        return error_response(request, 401, "invalid credentials")
+        if inline:
+            principal, version = check_caller(context, authorization, message_id)
+        else:
+            principal, version = await run_in_threadpool(check_caller, context, authorization, message_id)
+        if principal is None:
+            return error_response(request, 401, "invalid credentials")
+        cache.remember_caller(authorization, principal, stamp)
+    else:
+        context.note_use(principal)
     try:
         body = await read_body(request.scope, request.receive, MAX_BODY_BYTES)
     except BodyTooLarge:
@@ -94,12 +108,21 @@ async def interaction_data(request: Request) -> Response:
     except ClientGone:
         return Response(status_code=499)
     key = cache.key(principal.account_id, principal.timezone, message_id, body)
-    cached = cache.get(key, version)
+    cached = cache.entry(key)
+    if cached is not None and not (stamp is not None and cached.stamp == stamp):
+        if version is None:
+            version = report_version(context, message_id)
+        if cached.version != version:
+            cached = None
+        else:
+            cached.stamp = stamp  # still this page: valid again until the next commit
     if cached is not None:
         return Response(cached.body, status_code=cached.status, media_type=render.JSON)
+    if version is None:
+        version = report_version(context, message_id)
     if inline:
         status, content = answer_report(context, principal, message_id, body)
     else:
         status, content = await run_in_threadpool(answer_report, context, principal, message_id, body)
-    cache.put(key, status=status, body=content, version=version)
+    cache.put(key, status=status, body=content, version=version, stamp=stamp)
     return Response(content, status_code=status, media_type=render.JSON)

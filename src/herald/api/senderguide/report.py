@@ -6,6 +6,8 @@ ledger's report (``interactions.report``), whose walk over its counters makes ev
 
 from __future__ import annotations
 
+from functools import partial
+
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
@@ -26,7 +28,7 @@ PAGE_SIZE = 100
 
 
 def check_caller(
-    context: AppContext, authorization: str | None, message_id: int | None
+    context: AppContext, authorization: str | None, message_id: int | None, *, with_version: bool = True
 ) -> tuple[Principal | None, int]:
     """Who asks, and the report version of the message they ask for, in one read transaction: what
     decides whether a cached page may answer. Runs before the body is read."""
@@ -35,7 +37,7 @@ def check_caller(
         principal = accounts_service.authenticate(session, key=key) if key else None
         if principal is not None:
             context.note_use(principal)
-        if principal is None or message_id is None:
+        if principal is None or message_id is None or not with_version:
             return principal, 0
         return principal, interactions_report.report_version(session, message_id=message_id)
 
@@ -92,10 +94,13 @@ async def interaction_data(request: Request) -> Response:
     version: int | None = None
     principal = cache.known_caller(authorization, stamp)
     if principal is None:
+        caching = cache.seconds > 0  # without the cache the version is never asked for
         if inline:
-            principal, version = check_caller(context, authorization, message_id)
+            principal, version = check_caller(context, authorization, message_id, with_version=caching)
         else:
-            principal, version = await run_in_threadpool(check_caller, context, authorization, message_id)
+            principal, version = await run_in_threadpool(
+                partial(check_caller, with_version=caching), context, authorization, message_id
+            )
         if principal is None:
             return error_response(request, 401, "invalid credentials")
         cache.remember_caller(authorization, principal, stamp)
@@ -118,11 +123,11 @@ async def interaction_data(request: Request) -> Response:
             cached.stamp = stamp  # still this page: valid again until the next commit
     if cached is not None:
         return Response(cached.body, status_code=cached.status, media_type=render.JSON)
-    if version is None:
+    if version is None and cache.seconds > 0:
         version = report_version(context, message_id)
     if inline:
         status, content = answer_report(context, principal, message_id, body)
     else:
         status, content = await run_in_threadpool(answer_report, context, principal, message_id, body)
-    cache.put(key, status=status, body=content, version=version, stamp=stamp)
+    cache.put(key, status=status, body=content, version=version or 0, stamp=stamp)
     return Response(content, status_code=status, media_type=render.JSON)

@@ -74,6 +74,8 @@ class Database:
     # the writer before them commits, instead of polling SQLite's busy handler (which sleeps up to 100 ms
     # between tries). Other processes still meet the busy timeout.
     write_lock: threading.Lock | None = None
+    # PostgreSQL only: connections in autocommit, for ``glance``.
+    glancer: Engine | None = None
     _stamp_probe: sqlite3.Connection | None = field(default=None, repr=False)
     _stamp_lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
@@ -108,6 +110,21 @@ class Database:
         with Session(self.reader, expire_on_commit=False) as session, session.begin():
             yield session
 
+    @contextmanager
+    def glance(self) -> Iterator[Session]:
+        """Reads that need no common snapshot: each statement sees what was committed when it ran.
+
+        For checks made on every request (who is asking, has a report changed): on PostgreSQL a
+        transaction's BEGIN and ROLLBACK are two more network round trips than the statements
+        themselves, so these run in autocommit; SQLite's local transactions cost nothing to speak of.
+        Never for writes, nor for reads whose statements must agree with each other."""
+        if self.glancer is None:
+            with self.read() as session:
+                yield session
+            return
+        with Session(self.glancer, expire_on_commit=False) as session:
+            yield session
+
     def dispose(self) -> None:
         with self._stamp_lock:
             if self._stamp_probe is not None:
@@ -116,6 +133,8 @@ class Database:
         self.writer.dispose()
         if self.reader is not self.writer:
             self.reader.dispose()
+        if self.glancer is not None:
+            self.glancer.dispose()
 
 
 def private_file(path: Path) -> None:
@@ -147,4 +166,11 @@ def connect(settings: Settings) -> Database:
         max_overflow=settings.database_pool_size,
         json_serializer=_json_dumps,
     )
-    return Database(writer=engine, reader=engine)
+    # Its own pool: switching a pooled connection in and out of autocommit costs round trips itself.
+    glancer = create_engine(
+        url,
+        pool_size=settings.database_pool_size,
+        max_overflow=settings.database_pool_size,
+        isolation_level="AUTOCOMMIT",
+    )
+    return Database(writer=engine, reader=engine, glancer=glancer)

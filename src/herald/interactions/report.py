@@ -34,9 +34,11 @@ def day_bounds(first: date, last: date, timezone: str) -> tuple[int, int]:
 
 
 def report_version(session: Session, *, message_id: int) -> int:
-    """A number that changes whenever anything the message's report shows changes: its newest ledger id
-    (the ledger is append-only and its ids only grow). A cached page is valid while this is unchanged, in
-    every process, since every process reads it from the database. Read-only, one index seek."""
+    """A number that changes whenever anything the message's report shows changes: its newest ledger id.
+    The ledger is append-only, and its ids become visible in the order they were given out, since one
+    account's writers are serialized (``service.record``): a commit always raises the newest id a reader
+    can see. A cached page is valid while this is unchanged, in every process, since every process reads
+    it from the database. Read-only, one index seek."""
     return repository.last_id(session, message_id=message_id)
 
 

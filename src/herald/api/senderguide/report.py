@@ -30,10 +30,12 @@ PAGE_SIZE = 100
 def check_caller(
     context: AppContext, authorization: str | None, message_id: int | None, *, with_version: bool = True
 ) -> tuple[Principal | None, int]:
-    """Who asks, and the report version of the message they ask for, in one read transaction: what
-    decides whether a cached page may answer. Runs before the body is read."""
+    """Who asks, and the report version of the message they ask for: what decides whether a cached page
+    may answer. Runs before the body is read, on every request the change stamp cannot vouch for, so the
+    two reads need no common snapshot (``glance``): the version is read after the key, and a page read
+    later still is at least as new as the version it is cached under."""
     key = key_from_authorization(authorization)
-    with context.database.read() as session:
+    with context.database.glance() as session:
         principal = accounts_service.authenticate(session, key=key) if key else None
         if principal is not None:
             context.note_use(principal)
@@ -75,7 +77,7 @@ def path_message_id(raw_id: str) -> int | None:
 def report_version(context: AppContext, message_id: int | None) -> int:
     if message_id is None:
         return 0
-    with context.database.read() as session:
+    with context.database.glance() as session:
         return interactions_report.report_version(session, message_id=message_id)
 
 

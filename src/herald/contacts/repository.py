@@ -19,7 +19,6 @@ from sqlalchemy import (
     Table,
     Text,
     and_,
-    delete,
     insert,
     literal,
     select,
@@ -207,12 +206,7 @@ def update_contacts(
 def delete_contact(session: Session, *, account_id: int, contact_id: int) -> bool:
     if not is_possible_id(contact_id):
         return False
-    result = session.execute(
-        delete(Contact)
-        .where(Contact.id == contact_id, Contact.account_id == account_id)
-        .execution_options(synchronize_session=False)
-    )
-    return bool(getattr(result, "rowcount", 0))
+    return dialect.delete_any(session, Contact, Contact.id == contact_id, Contact.account_id == account_id)
 
 
 def known_list_ids(session: Session, *, account_id: int, ids: Collection[int]) -> set[int]:

@@ -18,6 +18,7 @@ from sqlalchemy import (
     Table,
     any_,
     bindparam,
+    delete,
     func,
     literal_column,
     select,
@@ -166,6 +167,13 @@ def serialize_writers(session: Session, *, scope: str, key: int) -> None:
     digest = hashlib.blake2b(f"{scope}:{key}".encode(), digest_size=8).digest()
     lock_id = int.from_bytes(digest, "big", signed=True)
     session.execute(text("SELECT pg_advisory_xact_lock(:id)"), {"id": lock_id})
+
+
+def delete_any(session: Session, model: Any, *conditions: ColumnElement[bool]) -> bool:
+    """Delete ``model``'s rows matching ``conditions``; whether there were any. Bulk, so the session's
+    identity map is not consulted (entry points never hold the rows they delete)."""
+    result = session.execute(delete(model).where(*conditions).execution_options(synchronize_session=False))
+    return bool(getattr(result, "rowcount", 0))
 
 
 def is_postgresql(session: Session) -> bool:

@@ -43,6 +43,16 @@ def _file_lock(engine: Engine) -> Iterator[None]:
         yield
 
 
+@contextmanager
+def _migrating(engine: Engine, config: Config) -> Iterator[Connection]:
+    """One transaction holding the migration lock, handed to Alembic through ``config``."""
+    with _file_lock(engine), engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+        config.attributes["connection"] = connection
+        yield connection
+
+
 def _current(connection: Connection) -> str | None:
     return MigrationContext.configure(connection).get_current_revision()
 
@@ -51,11 +61,8 @@ def upgrade(engine: Engine) -> list[str]:
     """Bring the database to the newest schema under the migration lock; returns the revisions this call
     applied, oldest first (empty when the database was already up to date)."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
-    with _file_lock(engine), engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+    with _migrating(engine, config) as connection:
         before = _current(connection)
-        config.attributes["connection"] = connection
         command.upgrade(config, "head")
         after = _current(connection)
     applied = _between(config, before, after)
@@ -70,11 +77,8 @@ def downgrade(engine: Engine, revision: str) -> str | None:
     """Take the schema back to ``revision`` (every migration has a downgrade), under the migration lock;
     returns the revision the database was at. For rolling back a release."""
     config = alembic_config(engine.url.render_as_string(hide_password=False))
-    with _file_lock(engine), engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+    with _migrating(engine, config) as connection:
         before = _current(connection)
-        config.attributes["connection"] = connection
         command.downgrade(config, revision)
     log.info("migrate.downgraded", revision=revision, was=before)
     return before

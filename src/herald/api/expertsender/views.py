@@ -15,6 +15,7 @@ from herald.messages.schemas import (
     GoogleAnalyticsTag,
     MessageStatus,
     MessageType,
+    MessageView,
     NamedTarget,
     ThrottlingMethod,
 )
@@ -61,8 +62,17 @@ class SmsMessageDetail(SmsMessageSummary):
     status: MessageStatus
 
 
-def _instant(seconds: int | None) -> datetime | None:
-    return None if seconds is None else datetime.fromtimestamp(seconds, UTC)
+def _summary(message: MessageView, first_send_s: int | None) -> SmsMessageSummary:
+    return SmsMessageSummary(
+        id=message.id,
+        channel=message.channel,
+        type=message.type,
+        sent_at=None if first_send_s is None else datetime.fromtimestamp(first_send_s, UTC),
+        tags=tuple(message.tags),
+        sender=message.sender,
+        campaign_description=message.campaign_description,
+        subject=message.subject,
+    )
 
 
 def message_summaries(
@@ -82,19 +92,7 @@ def message_summaries(
     )
     if query.start_date is not None or query.end_date is not None:
         messages = [m for m in messages if m.id in firsts]
-    return [
-        SmsMessageSummary(
-            id=m.id,
-            channel=m.channel,
-            type=m.type,
-            sent_at=_instant(firsts.get(m.id)),
-            tags=tuple(m.tags),
-            sender=m.sender,
-            campaign_description=m.campaign_description,
-            subject=m.subject,
-        )
-        for m in messages
-    ]
+    return [_summary(m, firsts.get(m.id)) for m in messages]
 
 
 def message_detail(session: Session, *, account_id: int, message_id: int) -> SmsMessageDetail:
@@ -103,14 +101,7 @@ def message_detail(session: Session, *, account_id: int, message_id: int) -> Sms
     first = interactions_service.first_send_seconds(session, message_ids=[message.id])
     targets = messages_service.named_targets(session, account_id=account_id, message=message)
     return SmsMessageDetail(
-        id=message.id,
-        channel=message.channel,
-        type=message.type,
-        sent_at=_instant(first.get(message.id)),
-        tags=tuple(message.tags),
-        sender=message.sender,
-        campaign_description=message.campaign_description,
-        subject=message.subject,
+        **vars(_summary(message, first.get(message.id))),
         throttling_method=message.throttling_method,
         throttling_hours=message.throttling_hours,
         google_analytics_tags=tuple(message.google_analytics_tags),

@@ -103,12 +103,9 @@ def insert_members(session: Session, *, pairs: Sequence[tuple[int, int]], at: da
 def delete_member(session: Session, *, list_id: int, contact_id: int) -> bool:
     if not is_possible_id(contact_id):
         return False
-    result = session.execute(
-        delete(ListMember)
-        .where(ListMember.list_id == list_id, ListMember.contact_id == contact_id)
-        .execution_options(synchronize_session=False)
+    return dialect.delete_any(
+        session, ListMember, ListMember.list_id == list_id, ListMember.contact_id == contact_id
     )
-    return bool(getattr(result, "rowcount", 0))
 
 
 def member_clause(list_id: int) -> ColumnElement[bool]:

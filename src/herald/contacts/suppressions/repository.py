@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from herald.contacts.models import Suppression
 from herald.contacts.sql import after_id
+from herald.db import dialect
 from herald.types import is_possible_id
 
 
@@ -50,9 +51,6 @@ def suppressions_page(
 def delete_suppression(session: Session, *, account_id: int, suppression_id: int) -> bool:
     if not is_possible_id(suppression_id):
         return False
-    result = session.execute(
-        delete(Suppression)
-        .where(Suppression.id == suppression_id, Suppression.account_id == account_id)
-        .execution_options(synchronize_session=False)
+    return dialect.delete_any(
+        session, Suppression, Suppression.id == suppression_id, Suppression.account_id == account_id
     )
-    return bool(getattr(result, "rowcount", 0))

@@ -30,6 +30,13 @@ def test_metrics_are_off_without_a_token(client: TestClient) -> None:
     assert client.get("/metrics").status_code == 404
 
 
+def test_requests_are_not_counted_while_metrics_are_off(settings: Settings, database: Database) -> None:
+    app = create_app(settings, database)
+    with TestClient(app) as client:
+        client.get("/healthz")
+    assert app.requests.collect()[0].samples == []
+
+
 def test_metrics_answer_their_token_only(settings: Settings, database: Database, tenant: TenantKey) -> None:
     def counts(_session: Session) -> list[QueueCount]:
         return [QueueCount(queue="webhooks", kind="sends", state="sending", count=3)]

@@ -86,3 +86,15 @@ def test_another_account_sees_none_of_the_events(
     record(client, tenant, [event(message_id, contact_id, "sends", "2024-01-01T00:00:00Z")])
     assert all_pages(client, other_tenant) == []
     assert all_pages(client, other_tenant, message_id=message_id) == []
+
+
+def test_an_id_filter_no_row_can_have_is_a_problem_not_a_crash(client: TestClient, tenant: TenantKey) -> None:
+    for params in (
+        {"contact_id": 36893488147419103231},  # over 64 bits: SQLite cannot even bind it
+        {"message_id": 10000000000000001},
+        {"message_id": 0},
+        {"contact_id": -1},
+    ):
+        response = client.get("/v1/interactions", params=params, headers=tenant.bearer)
+        assert response.status_code == 422, params
+        assert response.headers["content-type"] == "application/problem+json"

@@ -248,7 +248,10 @@ def test_ids_beyond_any_row_are_not_found_on_every_database(client: TestClient, 
         assert client.get(path, headers=tenant.bearer).status_code == 404, path
         assert client.delete(path, headers=tenant.bearer).status_code == 404, path
     assert client.delete(f"/v1/suppressions/{huge}", headers=tenant.bearer).status_code == 404
-    assert client.get("/v1/contacts", params={"list_id": huge}, headers=tenant.bearer).status_code == 400
+    for list_id in (huge, 2**65):  # 2**65: past what SQLite can bind
+        assert (
+            client.get("/v1/contacts", params={"list_id": list_id}, headers=tenant.bearer).status_code == 400
+        )
     _create(client, tenant, email="ada@example.com")
     far = client.get("/v1/contacts", params={"cursor": encode_cursor(huge)}, headers=tenant.bearer)
     assert far.json() == {"data": [], "next_cursor": None}

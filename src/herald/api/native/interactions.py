@@ -22,6 +22,7 @@ from herald.interactions import service as interactions_service
 from herald.interactions.records import IngestResult, InteractionView, Rejection
 from herald.interactions.schemas import MAX_BATCH, InteractionFilter
 from herald.interactions.types import InteractionType
+from herald.types import MAX_ID
 
 router = APIRouter(tags=["interactions"])
 
@@ -189,8 +190,12 @@ def _out(view: InteractionView) -> dict[str, Any]:
 def list_interactions(
     context: Context,
     principal: CurrentAccount,
-    message_id: int | None = None,
-    contact_id: int | None = None,
+    message_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="Only this message's events.")
+    ] = None,
+    contact_id: Annotated[
+        int | None, Query(ge=1, le=MAX_ID, description="Only this contact's events.")
+    ] = None,
     type: InteractionType | None = None,
     occurred_from: Annotated[str | None, Query(description="Inclusive, RFC 3339.")] = None,
     occurred_to: Annotated[str | None, Query(description="Exclusive, RFC 3339.")] = None,
